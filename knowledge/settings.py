@@ -1,0 +1,31 @@
+"""Settings of the knowledge process (CLI, search endpoint), from KNOWLEDGE_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.loader import DATA_DIR, NLU_DIR, PROJECT_ROOT
+
+BUILTIN_MODEL = "multilingual-e5-small"
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KNOWLEDGE_", extra="ignore")
+
+    # The built-in offline model, or any sentence-transformers model name or folder.
+    model: str = BUILTIN_MODEL
+    cache_dir: Path = PROJECT_ROOT / ".cache"
+    data_dir: Path = DATA_DIR
+    nlu_dir: Path = NLU_DIR
+    calibration_file: Path = DATA_DIR / "calibration.json"
+    torch_threads: int = 0  # 0: let torch decide
+
+    @property
+    def model_dir(self) -> Path:
+        return self.cache_dir / "models" / BUILTIN_MODEL
+
+    @property
+    def index_dir(self) -> Path:
+        return self.cache_dir / "index"
