@@ -1,0 +1,1 @@
+"""FastAPI adapter: channels, widget, staff console, admin (grows issue by issue)."""

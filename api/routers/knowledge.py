@@ -1,0 +1,55 @@
+"""Knowledge search and items over HTTP: the same search the bot and the console use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from knowledge.loader import item_json
+from knowledge.search import MAX_TOP_K, Searcher
+
+router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+
+
+class SearchRequest(BaseModel):
+    text: str = Field(description="the worker's question, as typed")
+    top_k: int = Field(default=3, ge=1, le=MAX_TOP_K)
+
+
+def _searcher(request: Request) -> Searcher:
+    searcher: Searcher | None = request.app.state.searcher
+    if searcher is None:
+        raise HTTPException(status_code=503, detail="知识库正在加载，请稍后再试")
+    return searcher
+
+
+def _search(request: Request, text: str, top_k: int) -> dict[str, Any]:
+    limit = request.app.state.settings.max_question_chars
+    if len(text) > limit:
+        raise HTTPException(status_code=422, detail=f"问题太长了（最多 {limit} 字），请说得简短一些")
+    return _searcher(request).search(text, top_k=top_k).to_json()
+
+
+@router.get("/search")
+def search_get(
+    request: Request,
+    q: Annotated[str, Query(description="the question")],
+    top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 3,
+) -> dict[str, Any]:
+    return _search(request, q, top_k)
+
+
+@router.post("/search")
+def search_post(request: Request, body: SearchRequest) -> dict[str, Any]:
+    return _search(request, body.text, body.top_k)
+
+
+@router.get("/items/{number}")
+def item(request: Request, number: int) -> dict[str, Any]:
+    kb = _searcher(request).kb
+    try:
+        return item_json(kb, number)
+    except KeyError:
+        raise HTTPException(status_code=404, detail=f"没有第 {number} 项") from None

@@ -1,0 +1,44 @@
+"""The knowledge endpoints over HTTP, on the real searcher."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ApiSettings
+from knowledge.search import Searcher
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(searcher: Searcher) -> TestClient:
+    return TestClient(create_app(ApiSettings(), searcher=searcher))
+
+
+def test_search_get_and_post(client: TestClient) -> None:
+    response = client.get("/api/knowledge/search", params={"q": "老板欠我三个月工资不给怎么办"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["in_scope"] and 3 in data["hits"][0]["items"]
+    posted = client.post("/api/knowledge/search", json={"text": "公租房怎么申请", "top_k": 1}).json()
+    assert len(posted["hits"]) == 1 and posted["hits"][0]["items"] == [9]
+
+
+def test_bad_requests_are_clear_4xx(client: TestClient) -> None:
+    assert client.get("/api/knowledge/search", params={"q": "工资" * 1001}).status_code == 422
+    assert client.get("/api/knowledge/search", params={"q": "工资", "top_k": 0}).status_code == 422
+    assert client.get("/api/knowledge/search").status_code == 422
+    malformed = client.post("/api/knowledge/search", content=b"{not json", headers={"content-type": "application/json"})
+    assert malformed.status_code == 422
+    assert client.get("/api/knowledge/items/99").status_code == 404
+    empty = client.get("/api/knowledge/search", params={"q": "  "}).json()
+    assert empty["in_scope"] is False and empty["message"]
+
+
+def test_item_and_health(client: TestClient) -> None:
+    item = client.get("/api/knowledge/items/6").json()
+    assert item["title"] == "畅通农民工维权渠道"
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json()["ready"] is True
