@@ -49,7 +49,7 @@ index: venv ## convert the embedding model and build the search index (skipped w
 
 run: index ## start the system: the knowledge search API on http://127.0.0.1:8000
 	@echo "==> 工友助手 knowledge API on http://$(HOST):$(PORT)  (docs: /docs; Ctrl-C stops)"
-	@echo "    try: curl -s 'http://$(HOST):$(PORT)/api/knowledge/search?q=老板欠我三个月工资不给怎么办'"
+	@echo "    try: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=老板欠我三个月工资不给怎么办'"
 	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT)
 
 lint: venv ## ruff and mypy
