@@ -10,10 +10,13 @@ import numpy as np
 
 from knowledge.settings import BUILTIN_MODEL, KnowledgeSettings
 
-# No hub at run time: fail fast instead of waiting on the network.
+# No hub at run time: fail fast instead of waiting on the network. Quiet the model
+# libraries: their progress bars and load reports are noise in a service's log.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 class Embedder:
