@@ -29,6 +29,7 @@ QUESTIONS_FILE = "item_questions.yml"
 ANSWERS_FILE = "answers.yml"
 CONTACTS_FILE = "contacts.yml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yml"
+NEXT_STEPS_FILE = "next_steps.yml"
 TYPOS_FILE = "typos.yml"
 USER_DICT = Path("jieba") / "userdict.txt"
 SYNONYMS_FILE = "synonyms.yml"
@@ -54,6 +55,7 @@ class KnowledgeBase:
     answers: tuple[ApprovedAnswer, ...]
     contacts: tuple[Contact, ...]
     out_of_scope: tuple[OutOfScopeTopic, ...]
+    next_steps: dict[int, str]  # item → what the worker can do next
     lexicon: Lexicon
     content_hash: str
 
@@ -215,6 +217,10 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         )
         for t in _read_yaml(data_dir / OUT_OF_SCOPE_FILE) or []
     )
+    next_steps = {int(k): str(v) for k, v in (_read_yaml(data_dir / NEXT_STEPS_FILE) or {}).items()}
+    missing = item_numbers - set(next_steps)
+    if missing:
+        raise KnowledgeError(f"{NEXT_STEPS_FILE}: no next step for items {sorted(missing)}")
     user_dict = nlu_dir / USER_DICT
     typos_raw = _read_yaml(data_dir / TYPOS_FILE) or {}
     lexicon = Lexicon(
@@ -223,7 +229,7 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         synonyms=_synonyms(_read_yaml(nlu_dir / SYNONYMS_FILE) or {}),
         typos={str(k): str(v) for k, v in typos_raw.items()},
     )
-    names = (PLAN_FILE, QUESTIONS_FILE, ANSWERS_FILE, CONTACTS_FILE, OUT_OF_SCOPE_FILE, TYPOS_FILE)
+    names = (PLAN_FILE, QUESTIONS_FILE, ANSWERS_FILE, CONTACTS_FILE, OUT_OF_SCOPE_FILE, NEXT_STEPS_FILE, TYPOS_FILE)
     sources = [data_dir / f for f in names]
     sources += [user_dict, nlu_dir / SYNONYMS_FILE]
     return KnowledgeBase(
@@ -231,6 +237,7 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         answers=answers,
         contacts=contacts,
         out_of_scope=out_of_scope,
+        next_steps=next_steps,
         lexicon=lexicon,
         content_hash=content_hash(sources),
     )
@@ -241,4 +248,5 @@ def item_json(kb: KnowledgeBase, number: int) -> dict[str, Any]:
     data = item.to_json()
     data["doc"] = kb.document.citation_name()
     data["contacts"] = [c.number for c in kb.contacts_for([number])]
+    data["next_step"] = kb.next_steps.get(number, "")
     return data
