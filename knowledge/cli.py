@@ -209,6 +209,15 @@ def cmd_import_plan(args: argparse.Namespace, settings: KnowledgeSettings) -> in
     return 0
 
 
+def cmd_export_nlu(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
+    from knowledge.nlu_export import export_nlu
+
+    kb = load_knowledge(settings.data_dir, settings.nlu_dir)
+    count = export_nlu(kb, settings.nlu_dir, Path(args.target))
+    print(f"{count} 条训练样例 → {args.target}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m knowledge", description="工友助手的政策知识库")
     sub = p.add_subparsers(dest="command", required=True)
@@ -242,6 +251,9 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import-plan", help="从原文重新导入 plan.yml")
     i.add_argument("seed", nargs="?", default=str(DEFAULT_SEED))
     i.set_defaults(run=cmd_import_plan)
+    x = sub.add_parser("export-nlu", help="把知识库里的问法导出为 Rasa 训练数据")
+    x.add_argument("target")
+    x.set_defaults(run=cmd_export_nlu)
     return p
 
 
