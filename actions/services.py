@@ -1,0 +1,44 @@
+"""What the actions need at run time: the knowledge searcher and the case store.
+
+The api process that serves the actions sets them once at start-up (so the index
+lives in one place and a publish is seen at once); tests set fakes or real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from actions.case_store import CaseStore
+from knowledge.loader import KnowledgeBase
+from knowledge.search import SearchResult
+
+
+class SearchService(Protocol):
+    kb: KnowledgeBase
+
+    def search(self, text: str, top_k: int = 3) -> SearchResult: ...
+
+
+DEFAULT_HANDOFF_NOTICE = "工作人员看到后会在这里回复您（工作日 9:00–17:00）。"
+
+
+@dataclass
+class Services:
+    searcher: SearchService
+    cases: CaseStore
+    handoff_notice: str = DEFAULT_HANDOFF_NOTICE
+
+
+_current: Services | None = None
+
+
+def configure(services: Services) -> None:
+    global _current
+    _current = services
+
+
+def current() -> Services:
+    if _current is None:
+        raise RuntimeError("the actions are not configured: call actions.services.configure() at start-up")
+    return _current

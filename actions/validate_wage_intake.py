@@ -1,0 +1,56 @@
+"""validate_wage_intake_form: read each answer of the wage-arrears intake."""
+
+from __future__ import annotations
+
+from actions.form_validation import FormValidator, SlotRule
+from actions.parsing import (
+    parse_amount,
+    parse_count,
+    parse_evidence,
+    parse_period,
+    parse_phone,
+    parse_place,
+    parse_sector,
+)
+
+
+def _free_text(text: str) -> str | None:
+    text = text.strip()
+    return text[:100] if len(text) >= 2 else None
+
+
+def _amount(text: str) -> str | None:
+    value = parse_amount(text)
+    return f"{value}元" if value else None
+
+
+def _workers(text: str) -> str | None:
+    value = parse_count(text)
+    return f"{value}人" if value else None
+
+
+def _evidence(text: str) -> str | None:
+    kinds = parse_evidence(text)
+    if kinds is None:
+        return None
+    return "、".join(kinds) if kinds else "暂无"
+
+
+RULES: dict[str, SlotRule] = {
+    "wage_sector": SlotRule(parse_sector, "请选“工程建设”（工地、修路、装修等）还是“非工程建设”（工厂、饭店等）。"),
+    "wage_employer": SlotRule(_free_text, "请说欠钱的老板、公司或工地的名字。", lenient=True),
+    "wage_place": SlotRule(parse_place, "请说具体在哪个市、哪个县（区），比如“太原市小店区”。"),
+    "wage_period": SlotRule(parse_period, "请说干活的时间，比如“去年3月到12月”或“干了半年”。"),
+    "wage_amount": SlotRule(_amount, "请说一共欠多少钱，比如“2万5”或“30000元”。"),
+    "wage_workers": SlotRule(_workers, "请说被欠钱的一共几个人，比如“就我一个”或“12个人”。"),
+    "wage_evidence": SlotRule(_evidence, "请说有哪些证据：合同、考勤、工资条、聊天记录、工友证人；都没有就说“没有”。"),
+    "wage_contact": SlotRule(parse_phone, "请留一个11位的手机号，比如 139 1234 5678。"),
+}
+
+
+class ValidateWageIntakeForm(FormValidator):
+    form = "wage_intake_form"
+
+    @property
+    def rules(self) -> dict[str, SlotRule]:
+        return RULES

@@ -1,0 +1,265 @@
+"""Custom actions run on trackers, against the real knowledge search and a real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.answer_policy import ActionAnswerPolicy
+from actions.case_store import CaseStore
+from actions.check_case_status import ActionCheckCaseStatus
+from actions.choose_item import ActionChooseItem
+from actions.handoff import ActionHandoff
+from actions.housing_precheck import ActionHousingPrecheck
+from actions.legal_aid_referral import ActionLegalAidReferral
+from actions.school_checklist import ActionSchoolChecklist
+from actions.submit_wage_case import ActionSubmitWageCase
+from actions.validate_case_status import ValidateCaseStatusForm
+from actions.validate_school import ValidateSchoolForm
+from actions.validate_wage_intake import ValidateWageIntakeForm
+from actions.wage_summary import ActionWageSummary
+from knowledge.search import Searcher
+
+pytestmark = pytest.mark.slow
+
+WAGE_SLOTS = {
+    "wage_sector": "工程建设",
+    "wage_employer": "恒泰小区三期工地",
+    "wage_place": "太原市小店区",
+    "wage_period": "去年3月到12月",
+    "wage_amount": "25000元",
+    "wage_workers": "12人",
+    "wage_evidence": "劳动合同、工友证人",
+    "wage_contact": "13912345678",
+}
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> CaseStore:
+    return CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
+
+
+@pytest.fixture(autouse=True)
+def configured(searcher: Searcher, store: CaseStore) -> Iterator[None]:
+    services.configure(services.Services(searcher, store, "（测试）"))
+    yield
+
+
+def tracker(
+    text: str = "",
+    intent: str = "nlu_fallback",
+    confidence: float = 0.9,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
+    return Tracker(
+        sender_id="test-worker",
+        slots=dict(slots or {}),
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": entities or [],
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Action, state: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, state, {}))
+    return events, dispatcher.messages
+
+
+def loop_ended(events: list[dict[str, Any]]) -> bool:
+    return any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_wage_question_is_answered_with_item_3_and_the_intake_offered() -> None:
+    events, messages = run(ActionAnswerPolicy(), tracker("老板欠我三个月工资不给怎么办", "ask_unpaid_wages"))
+    text = messages[0]["text"]
+    assert "第（三）项" in text and "12333" in text
+    citations = messages[0]["custom"]["citations"]
+    assert {c["item"] for c in citations} >= {3}
+    assert all({"doc", "item", "title", "quote", "departments"} <= set(c) for c in citations)
+    assert messages[0]["buttons"][0]["payload"] == "/start_wage_intake"
+    assert slot_events(events)["offered_journey"] == "wage_intake"
+    assert slot_events(events)["unanswered_turns"] == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "item", "journey"),
+    [
+        ("请不起律师怎么打官司", "ask_legal_aid", 6, "legal_aid"),
+        ("娃跟着俺在太原上学要准备啥", "ask_school_enrollment", 8, "school"),
+        ("打工的能申请公租房不", "ask_public_housing", 9, "housing"),
+        ("公司不给交社保咋办", "ask_social_insurance", 4, None),
+    ],
+)
+def test_core_questions_cite_their_items(question: str, intent: str, item: int, journey: str | None) -> None:
+    events, messages = run(ActionAnswerPolicy(), tracker(question, intent))
+    assert item in [c["item"] for c in messages[0]["custom"]["citations"]]
+    assert slot_events(events)["offered_journey"] == journey
+
+
+def test_a_button_press_stands_for_its_topic() -> None:
+    _, messages = run(ActionAnswerPolicy(), tracker("/ask_public_housing", "ask_public_housing", 1.0))
+    assert 9 in [c["item"] for c in messages[0]["custom"]["citations"]]
+
+
+def test_two_unanswered_turns_hand_over_to_a_person() -> None:
+    events, messages = run(ActionAnswerPolicy(), tracker("明天太原下雨吗", "out_of_scope"))
+    assert "没有写到" in messages[0]["text"] and messages[0]["buttons"][0]["payload"] == "/ask_human"
+    assert slot_events(events)["unanswered_turns"] == 1
+    events, messages = run(
+        ActionAnswerPolicy(), tracker("红烧肉咋做好吃", "out_of_scope", slots={"unanswered_turns": 1.0})
+    )
+    assert slot_events(events)["handoff"] is True
+    assert any("工作人员" in m["text"] for m in messages)
+
+
+def test_empty_message_gets_a_clear_reply() -> None:
+    events, messages = run(ActionAnswerPolicy(), tracker("😀😀", "nlu_fallback", 0.3))
+    assert "文字" in messages[0]["text"]
+    assert "unanswered_turns" not in slot_events(events)
+
+
+def test_choose_item_quotes_that_item() -> None:
+    _, messages = run(
+        ActionChooseItem(), tracker("/choose_item", "choose_item", slots={"item": "10", "last_question": "户口咋办"})
+    )
+    assert messages[0]["custom"]["citations"][0]["item"] == 10
+
+
+def test_handoff_marks_the_conversation() -> None:
+    events, messages = run(ActionHandoff(), tracker("转人工", "ask_human", active_loop="wage_intake_form"))
+    slots = slot_events(events)
+    assert slots["handoff"] is True and slots["handoff_reason"] == "worker_asked"
+    assert loop_ended(events)
+    assert "工作人员" in messages[0]["text"] and "（测试）" in messages[0]["text"]
+
+
+def form_state(slot: str, text: str, intent: str = "inform", confidence: float = 0.9, **slots: Any) -> Tracker:
+    return tracker(text, intent, confidence, slots={"requested_slot": slot, **slots}, active_loop="wage_intake_form")
+
+
+def test_wage_form_reads_values() -> None:
+    events, _ = run(ValidateWageIntakeForm(), form_state("wage_amount", "一共欠了两万五"))
+    assert slot_events(events)["wage_amount"] == "25000元"
+    events, _ = run(ValidateWageIntakeForm(), form_state("wage_contact", "139 1234 5678"))
+    assert slot_events(events)["wage_contact"] == "13912345678"
+
+
+def test_a_question_mid_form_is_answered_and_the_slot_asked_again() -> None:
+    events, messages = run(
+        ValidateWageIntakeForm(), form_state("wage_employer", "孩子上学要带啥材料？", "ask_school_enrollment")
+    )
+    assert slot_events(events)["wage_employer"] is None
+    assert 8 in [c["item"] for c in messages[0]["custom"]["citations"]]
+    assert not messages[0].get("buttons")  # no new journey offered in the middle of a form
+
+
+def test_stop_ends_the_form_politely() -> None:
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "算了不填了", "stop"))
+    assert loop_ended(events)
+    assert slot_events(events)["form_outcome"] == "stopped"
+    assert "不填了" in messages[0]["text"]
+
+
+def test_bad_values_are_reasked_twice_then_a_person_is_offered() -> None:
+    attempts: dict[str, int] = {}
+    for round_number in (1, 2):
+        events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "嗯嗯", form_attempts=attempts))
+        slots = slot_events(events)
+        assert slots["wage_amount"] is None and "比如" in messages[0]["text"]
+        attempts = slots["form_attempts"]
+        assert attempts["wage_amount"] == round_number
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "嗯嗯", form_attempts=attempts))
+    assert slot_events(events)["wage_amount"] == "待核实"
+    assert messages[0]["buttons"][0]["payload"] == "/ask_human"
+
+
+def test_human_mid_form_hands_off() -> None:
+    events, _ = run(ValidateWageIntakeForm(), form_state("wage_place", "我要找真人", "ask_human"))
+    slots = slot_events(events)
+    assert slots["handoff"] is True and slots["form_outcome"] == "handoff"
+
+
+def test_summary_confirm_submit_and_look_up(store: CaseStore) -> None:
+    events, messages = run(ActionWageSummary(), tracker("", slots=WAGE_SLOTS))
+    assert "139****5678" in messages[0]["text"] and "13912345678" not in messages[0]["text"]
+    assert slot_events(events)["form_outcome"] == "awaiting_confirmation"
+
+    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    events, messages = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
+    number = slot_events(events)["case_number"]
+    assert number.startswith("GY-") and number in messages[0]["text"]
+    assert {3, 6} <= {c["item"] for c in messages[0]["custom"]["citations"]}
+    stored = store.get(number)
+    assert stored is not None and stored.details["amount_yuan"] == 25000 and stored.details["workers"] == 12
+
+    store.set_status(number, "processing", "已联系用人单位")
+    events, messages = run(ActionCheckCaseStatus(), tracker(number, "check_case_status", slots={"case_number": number}))
+    assert "处理中" in messages[0]["text"] and "已联系用人单位" in messages[0]["text"]
+
+
+def test_nothing_to_submit_without_a_confirmed_summary(store: CaseStore) -> None:
+    _, messages = run(ActionSubmitWageCase(), tracker("是", "affirm", slots=WAGE_SLOTS))
+    assert "没有要提交" in messages[0]["text"]
+
+
+def test_unknown_case_number() -> None:
+    _, messages = run(ActionCheckCaseStatus(), tracker("", slots={"case_number": "GY-20200101-AAAA"}))
+    assert "没有查到" in messages[0]["text"]
+    events, _ = run(ValidateCaseStatusForm(), form_state("case_number", "编号是gy-20261128-k7q2"))
+    assert slot_events(events)["case_number"] == "GY-20261128-K7Q2"
+
+
+def test_school_checklist_cites_item_8() -> None:
+    events, _ = run(ValidateSchoolForm(), form_state("has_residence_permit", "还没办呢"))
+    assert slot_events(events)["has_residence_permit"] == "没有"
+    slots = {
+        "child_grade": "小学",
+        "family_city": "晋中市榆次区",
+        "has_residence_permit": "没有",
+        "hukou_place": "吕梁临县",
+    }
+    _, messages = run(ActionSchoolChecklist(), tracker("", slots=slots))
+    assert "居住证" in messages[0]["text"] and "第（八）项" in messages[0]["text"]
+    assert {c["item"] for c in messages[0]["custom"]["citations"]} == {8}
+
+
+def test_housing_precheck_cites_item_9() -> None:
+    slots = {"housing_city": "太原", "stable_job": "有", "has_residence_permit": "有", "household": "一家三口"}
+    _, messages = run(ActionHousingPrecheck(), tracker("", slots=slots))
+    assert "宿舍型公租房" in messages[0]["text"] and "租赁补贴" in messages[0]["text"]
+    assert {c["item"] for c in messages[0]["custom"]["citations"]} == {9}
+
+
+def test_legal_aid_referral_for_wages_cites_items_3_and_6() -> None:
+    _, messages = run(
+        ActionLegalAidReferral(), tracker("", slots={"dispute_type": "欠工资", "can_afford_lawyer": "请不起"})
+    )
+    assert "12348" in messages[0]["text"] and "仲裁" in messages[0]["text"]
+    assert {c["item"] for c in messages[0]["custom"]["citations"]} == {3, 6}
+
+
+def test_closing_actions_stay_quiet_after_a_stop() -> None:
+    for action in (ActionWageSummary(), ActionSchoolChecklist(), ActionHousingPrecheck(), ActionLegalAidReferral()):
+        _, messages = run(action, tracker("", slots={"form_outcome": "stopped"}))
+        assert messages == []
