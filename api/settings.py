@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actions.services import DEFAULT_HANDOFF_NOTICE
+from knowledge.loader import PROJECT_ROOT
 from knowledge.settings import KnowledgeSettings
 
 
@@ -14,4 +16,8 @@ class ApiSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_question_chars: int = 2000
+    # Rasa calls the actions at /webhook?token=…; empty refuses every call.
+    actions_token: str = ""
+    database_url: str = f"sqlite:///{PROJECT_ROOT / '.cache' / 'cases.db'}"
+    handoff_notice: str = DEFAULT_HANDOFF_NOTICE
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from knowledge.loader import item_json
+from knowledge.nlu_export import intent_for
 from knowledge.search import MAX_TOP_K, Searcher
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
@@ -44,6 +45,24 @@ def search_get(
 @router.post("/search")
 def search_post(request: Request, body: SearchRequest) -> dict[str, Any]:
     return _search(request, body.text, body.top_k)
+
+
+@router.get("/topic")
+def topic(request: Request, q: Annotated[str, Query(description="the message")]) -> dict[str, Any]:
+    """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here."""
+    limit = request.app.state.settings.max_question_chars
+    searcher = _searcher(request)
+    result = searcher.search(q[:limit], top_k=3)
+    hit = result.hits[0] if result.hits else None
+    return {
+        "in_scope": result.in_scope,
+        "confidence": round(result.confidence, 4),
+        "items": hit.items if hit else [],
+        "intent": intent_for(hit, searcher.kb) if hit else None,
+        "candidates": [
+            {"intent": intent_for(h, searcher.kb), "score": round(h.score, 4), "items": h.items} for h in result.hits
+        ],
+    }
 
 
 @router.get("/items/{number}")
