@@ -1,0 +1,147 @@
+"""KnowledgeIntentClassifier: a Rasa NLU component that asks knowledge search for the topic.
+
+Runs in Rasa's environment (Python 3.10) and reaches the api over loopback HTTP
+(KNOWLEDGE_TOPIC_URL). Knowledge search — normalisation of pinyin and typos, the
+office's phrasings, a calibrated scope check — names the topic of a policy question
+more reliably than DIET alone (measured in the README), so:
+- a topic question that search places in scope gets search's topic;
+- a message DIET took for a topic that search finds clearly out of scope becomes out_of_scope;
+- conversational intents (greet, affirm, 转人工, buttons) are left alone.
+Without the URL, or when the api does not answer in time, DIET's prediction stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import requests
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+log = logging.getLogger(__name__)
+
+TOPIC_INTENTS = frozenset(
+    {
+        "ask_unpaid_wages",
+        "ask_legal_aid",
+        "ask_school_enrollment",
+        "ask_public_housing",
+        "ask_social_insurance",
+        "ask_labor_contract",
+        "ask_safety_health",
+        "ask_hukou_residence",
+        "ask_employment",
+        "ask_training",
+        "ask_land_rights",
+        "ask_left_behind",
+        "ask_union_rights",
+        "ask_culture",
+    }
+)
+# "inform" too: a worker's story naming a place, an employer and a sum reads to DIET like a
+# form answer; inside a form the answer is read by the slot's parser whatever the intent.
+OPEN_INTENTS = TOPIC_INTENTS | {"out_of_scope", "chitchat", "nlu_fallback", "inform"}
+# "您好，……请问……谢谢": politeness around a question. A greeting alone is short.
+POLITE_INTENTS = frozenset({"greet", "thank", "goodbye"})
+POLITE_QUESTION_CHARS = 12
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "timeout": 1.0,  # seconds; DIET's answer stands when search is slower
+            "min_confidence": 0.0,  # beyond search's own calibrated scope decision
+            "out_of_scope_below": 0.02,  # search confidence under which a topic guess is dropped
+            "keep_diet_above": 0.95,  # a DIET topic this sure is never dropped
+            "diet_sure": 0.8,  # a DIET topic this sure stands when search scores it near its best
+            "near_best": 0.03,  # how near, in search score
+            "polite_question_chars": POLITE_QUESTION_CHARS,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.url = os.environ.get("KNOWLEDGE_TOPIC_URL", "")
+        self.session = requests.Session()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KnowledgeIntentClassifier:
+        return cls(config)
+
+    def _ask(self, text: str) -> dict[str, Any] | None:
+        try:
+            response = self.session.get(self.url, params={"q": text}, timeout=self.config["timeout"])
+            response.raise_for_status()
+            result: dict[str, Any] = response.json()
+            return result
+        except (requests.RequestException, ValueError) as exc:
+            log.warning("knowledge topic unavailable (%s); keeping DIET's intent", type(exc).__name__)
+            return None
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not self.url:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            current = message.get(INTENT) or {}
+            name, confidence = current.get("name"), float(current.get("confidence") or 0.0)
+            polite_question = name in POLITE_INTENTS and len(text.strip()) >= self.config["polite_question_chars"]
+            if not text.strip() or text.startswith("/") or not (name in OPEN_INTENTS or polite_question):
+                continue
+            result = self._ask(text)
+            if result is None:
+                continue
+            chosen = None
+            if (
+                result.get("in_scope")
+                and result.get("intent")
+                and result["confidence"] >= self.config["min_confidence"]
+            ):
+                chosen = (result["intent"], float(result["confidence"]))
+            elif (
+                name in TOPIC_INTENTS
+                and result["confidence"] < self.config["out_of_scope_below"]
+                and confidence < self.config["keep_diet_above"]
+            ):
+                chosen = ("out_of_scope", 1.0 - float(result["confidence"]))
+            if chosen:
+                # Also when DIET agreed: search's calibrated confidence keeps a correct but
+                # unsure DIET guess from falling back.
+                self._set_intent(message, chosen[0], max(chosen[1], confidence if chosen[0] == name else 0.0))
+        return messages
+
+    def _near_best(self, result: dict[str, Any], name: str) -> bool:
+        """Search also ranks DIET's topic close to its best hit: the two agree enough."""
+        candidates = result.get("candidates") or []
+        if not candidates:
+            return False
+        best = float(candidates[0]["score"])
+        return any(c["intent"] == name and float(c["score"]) >= best - self.config["near_best"] for c in candidates)
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, confidence: float) -> None:
+        """Put the intent first; the rest share what is left, so no near tie makes a fallback."""
+        intent = {"name": name, "confidence": confidence}
+        rest = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+        total = sum(float(r.get("confidence") or 0.0) for r in rest) or 1.0
+        scaled = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * (1.0 - confidence)} for r in rest]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent, *scaled], add_to_output=True)
