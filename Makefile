@@ -14,8 +14,21 @@ DEV_FILES ?= tests/data/dev_questions.jsonl tests/data/dev_holdout.jsonl
 PY310 ?= $(shell PYENV_VERSION=3.10.13 pyenv which python3.10 2>/dev/null || command -v python3.10)
 RASA_VENV := .venv-rasa
 RASA_STAMP := $(RASA_VENV)/.installed
+RASA := $(RASA_VENV)/bin/rasa
+RASA_PORT ?= 5005
+# The model is named by a hash of everything it is trained from: retrained only on change.
+BOT_INPUTS := config.yml requirements-rasa.lock bot/components/knowledge_intent.py \
+  $(sort $(shell find bot/domain bot/data nlu_data -type f -not -name '*.pyc' 2>/dev/null)) \
+  knowledge/data/item_questions.yml knowledge/data/answers.yml knowledge/data/out_of_scope.yml
+BOT_HASH := $(shell cat $(BOT_INPUTS) 2>/dev/null | sha256sum | cut -c1-12)
+MODEL_DIR := .cache/rasa/models
+MODEL := $(MODEL_DIR)/bot-$(BOT_HASH).tar.gz
+KNOWLEDGE_NLU := .cache/rasa/data/knowledge_nlu.yml
+RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(KNOWLEDGE_NLU)
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index run test test-fast lint eval bench calibrate clean
+.PHONY: help venv venv-rasa index train validate run test test-fast lint eval bench bench-dialogue intent-eval nlu-report calibrate clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
@@ -47,17 +60,45 @@ index: venv ## convert the embedding model and build the search index (skipped w
 	@echo "==> [2/2] embedding model and search index"
 	$(PY) -m knowledge build
 
-run: index ## start the system: the knowledge search API on http://127.0.0.1:8000
-	@echo "==> 工友助手 knowledge API on http://$(HOST):$(PORT)  (docs: /docs; Ctrl-C stops)"
-	@echo "    try: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=老板欠我三个月工资不给怎么办'"
-	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT)
+$(KNOWLEDGE_NLU): $(STAMP) knowledge/data/item_questions.yml knowledge/data/answers.yml knowledge/data/out_of_scope.yml
+	$(PY) -m knowledge export-nlu $@
+
+$(MODEL): | $(RASA_STAMP) $(KNOWLEDGE_NLU)
+	@echo "==> training the Rasa model (NLU and dialogue; about 2 minutes) -> $(MODEL)"
+	@mkdir -p $(MODEL_DIR)
+	$(RASA) train $(RASA_DATA) --out $(MODEL_DIR) --fixed-model-name bot-$(BOT_HASH) --quiet
+	@ls -t $(MODEL_DIR)/bot-*.tar.gz | tail -n +4 | xargs -r rm -f
+
+train: $(MODEL) ## train the Rasa model (skipped while its inputs are unchanged)
+
+validate: venv-rasa $(KNOWLEDGE_NLU) ## rasa data validate on the domain, rules, stories and NLU data
+	$(RASA) data validate $(RASA_DATA)
+
+run: index train ## start the system: Rasa on :5005, the api with the actions on :8000
+	@mkdir -p .cache/rasa
+	@export API_ACTIONS_TOKEN=$${API_ACTIONS_TOKEN:-$$(openssl rand -hex 16)}; \
+	export RASA_AUTH_TOKEN=$${RASA_AUTH_TOKEN:-$$(openssl rand -hex 16)}; \
+	export RASA_ACTION_ENDPOINT=http://$(HOST):$(PORT)/webhook; \
+	export KNOWLEDGE_TOPIC_URL=http://$(HOST):$(PORT)/api/knowledge/topic; \
+	export RASA_TRACKER_DB=$(CURDIR)/.cache/rasa/tracker.db; \
+	trap 'kill 0' EXIT INT TERM; \
+	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT) --log-level warning & \
+	$(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
+	  --interface $(HOST) --port $(RASA_PORT) --enable-api --auth-token "$$RASA_AUTH_TOKEN" --quiet & \
+	echo "==> starting (about a minute): api + actions http://$(HOST):$(PORT), Rasa http://$(HOST):$(RASA_PORT)"; \
+	until curl -sf http://$(HOST):$(PORT)/readyz >/dev/null && curl -sf http://$(HOST):$(RASA_PORT)/ >/dev/null; do sleep 2; done; \
+	echo "==> 工友助手 is up.  Ask over Rasa's REST channel:"; \
+	echo "    curl -s http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\": \"me\", \"message\": \"老板欠我三个月工资不给怎么办\"}'"; \
+	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
+	echo "    Ctrl-C stops both."; \
+	wait
 
 lint: venv ## ruff and mypy
 	$(PY) -m ruff check .
-	$(PY) -m mypy knowledge api tests
+	$(PY) -m mypy knowledge api actions tests
 
-test: index lint ## lint, then every test (unit, model, index, CLI, API)
-	$(PY) -m pytest
+test: index train lint validate ## lint, validate the bot, then every test (unit, model, CLI, API, Rasa end to end)
+	RASA_MODEL=$(MODEL) $(PY) -m pytest
 
 test-fast: venv ## only the tests that load no model
 	$(PY) -m pytest -m "not slow"
@@ -67,6 +108,19 @@ eval: index ## retrieval quality on EVAL_FILE (default: shared/eval), with basel
 
 bench: index ## retrieval speed and memory: bench/retrieval.py
 	$(PY) bench/retrieval.py
+
+intent-eval: train ## intent accuracy of the trained bot on EVAL_FILE, per topic
+	$(PY) bench/intent_eval.py $(EVAL_FILE)
+
+bench-dialogue: train ## per-turn latency over Rasa's REST channel and memory: bench/dialogue.py
+	$(PY) bench/dialogue.py
+
+nlu-report: venv-rasa $(KNOWLEDGE_NLU) ## NLU 3-fold cross-validation (DIET and the CRF alone) -> .cache/rasa/nlu-report
+	@rm -rf .cache/rasa/nlu-all && mkdir -p .cache/rasa/nlu-all && cp -r nlu_data/*.yml $(KNOWLEDGE_NLU) .cache/rasa/nlu-all/
+	$(RASA) test nlu --nlu .cache/rasa/nlu-all --config config.yml --cross-validation --folds 3 \
+	  --out .cache/rasa/nlu-report
+	@python3 -c "import json; r=json.load(open('.cache/rasa/nlu-report/intent_report.json')); \
+	  print('intent accuracy', round(r['accuracy'], 3), 'weighted F1', round(r['weighted avg']['f1-score'], 3))"
 
 calibrate: index ## refit scoring and the scope threshold on the dev set (never on shared/eval)
 	$(PY) -m knowledge calibrate $(DEV_FILES)

@@ -1,0 +1,169 @@
+"""Start the real system for end-to-end tests: the api (with the actions) and Rasa.
+
+Real processes on free loopback ports, with their own case database and tracker
+store in a scratch folder; stopped when the test session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from knowledge.loader import PROJECT_ROOT
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL_DIR = PROJECT_ROOT / ".cache" / "rasa" / "models"
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def trained_model() -> Path:
+    """The model `make train` made (RASA_MODEL), else the newest one."""
+    named = os.environ.get("RASA_MODEL")
+    if named:
+        path = Path(named)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    models = sorted(MODEL_DIR.glob("bot-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise RuntimeError("no trained Rasa model: run `make train` (or `make test`, which trains first)")
+    return models[-1]
+
+
+@dataclass
+class System:
+    scratch: Path
+    api_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    actions_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def rasa(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "API_ACTIONS_TOKEN": self.actions_token,
+            "API_DATABASE_URL": f"sqlite:///{self.scratch / 'cases.db'}",
+            "RASA_ACTION_ENDPOINT": f"{self.api}/webhook",
+            "KNOWLEDGE_TOPIC_URL": f"{self.api}/api/knowledge/topic",
+            "RASA_TRACKER_DB": str(self.scratch / "tracker.db"),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+
+    def _spawn(self, args: list[str], log: str) -> None:
+        handle = (self.scratch / log).open("wb")
+        self.processes.append(
+            subprocess.Popen(
+                args, cwd=PROJECT_ROOT, env=self.env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
+
+    def start_api(self) -> None:
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--log-level",
+                "warning",
+            ],
+            "api.log",
+        )
+
+    def start_rasa(self, model: Path) -> None:
+        self._spawn(
+            [
+                str(RASA_BIN),
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                "bot/endpoints.yml",
+                "--credentials",
+                "bot/credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--enable-api",
+                "--auth-token",
+                self.rasa_token,
+            ],
+            "rasa.log",
+        )
+
+    def wait_until_ready(self, api: bool = True) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        pending = {f"{self.rasa}/status?token={self.rasa_token}": False}
+        if api:
+            pending[f"{self.api}/readyz"] = False
+        while not all(pending.values()):
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"a process of the system exited early; see {self.scratch}")
+            for url, ready in pending.items():
+                if not ready:
+                    try:
+                        response = httpx.get(url, timeout=2)
+                        pending[url] = response.status_code == 200 and (
+                            "readyz" in url or bool(response.json().get("model_file"))
+                        )
+                    except httpx.HTTPError:
+                        pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the system did not start within {START_TIMEOUT_S} s; see {self.scratch}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """One turn over Rasa's REST channel."""
+        response = httpx.post(
+            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+        )
+        response.raise_for_status()
+        replies: list[dict[str, Any]] = response.json()
+        return replies
+
+    def text(self, replies: list[dict[str, Any]]) -> str:
+        return "\n".join(str(r.get("text", "")) for r in replies)
+
+    def citations(self, replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [c for r in replies for c in (r.get("custom") or {}).get("citations", [])]

@@ -1,0 +1,150 @@
+"""End to end: the real Rasa server with the trained model, the real actions in the api.
+
+Covers the acceptance of the conversation issue: the wage question answered from item
+3 with the intake offered, an intake completed to a case number and looked up, the
+four core questions with their cited items, and the contract between Rasa 3.6.21 and
+the rasa-sdk 3.21 actions (events accepted into the tracker, custom payloads delivered).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.system import System, trained_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    running = System(Path(tmp_path_factory.mktemp("system")))
+    try:
+        running.start_api()
+        running.start_rasa(trained_model())
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def sender() -> str:
+    return f"worker-{uuid.uuid4().hex[:8]}"
+
+
+def tracker(system: System, who: str) -> dict[str, Any]:
+    response = httpx.get(f"{system.rasa}/conversations/{who}/tracker", params={"token": system.rasa_token})
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_wage_question_cites_item_3_and_offers_the_intake(system: System) -> None:
+    who = sender()
+    replies = system.say(who, "老板欠我三个月工资不给怎么办")
+    text = system.text(replies)
+    assert "第（三）项" in text and "坚决保障农民工工资支付" in text
+    assert 3 in [c["item"] for c in system.citations(replies)]
+    buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert "/start_wage_intake" in buttons
+
+    # The contract: Rasa ran our action and kept the events it returned.
+    state = tracker(system, who)
+    assert state["slots"]["offered_journey"] == "wage_intake"
+    assert any(e.get("event") == "action" and e.get("name") == "action_answer_policy" for e in state["events"])
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("请不起律师，想告老板咋办", 6),
+        ("娃想跟着俺在太原念小学，要准备啥", 8),
+        ("俺们打工的能申请公租房不", 9),
+        ("包工头欠了俺们半年工钱", 3),
+    ],
+)
+def test_core_questions(system: System, question: str, item: int) -> None:
+    replies = system.say(sender(), question)
+    assert item in [c["item"] for c in system.citations(replies)], system.text(replies)
+
+
+def test_wage_intake_to_a_case_number_and_its_status(system: System) -> None:
+    who = sender()
+    system.say(who, "老板欠我工钱不给")
+    assert "第1步" in system.text(system.say(who, "好的"))
+    for answer, expect in [
+        ("工地", "第2步"),
+        ("恒泰小区三期工地", "第3步"),
+        ("太原市小店区", "第4步"),
+        ("去年3月到12月", "第5步"),
+        ("孩子上学要带啥材料？", "第5步"),  # a question mid-form: answered, then asked again
+        ("一共欠了两万五", "第6步"),
+        ("12个人", "第7步"),
+        ("有合同和微信聊天记录", "第8步"),
+    ]:
+        replies = system.say(who, answer)
+        assert expect in system.text(replies), (answer, system.text(replies))
+    summary = system.text(system.say(who, "13912345678"))
+    assert "25000元" in summary and "139****5678" in summary
+    done = system.say(who, "/affirm")
+    match = re.search(r"GY-\d{8}-[A-Z0-9]{4}", system.text(done))
+    assert match, system.text(done)
+    number = match.group()
+    assert {3, 6} <= {c["item"] for c in system.citations(done)}
+
+    status = system.text(system.say(sender(), f"查一下案件 {number} 的进度"))
+    assert number in status and "已受理" in status
+
+
+def test_stop_mid_form(system: System) -> None:
+    who = sender()
+    system.say(who, "/start_wage_intake")
+    system.say(who, "工地")
+    assert "不填了" in system.text(system.say(who, "算了不填了"))
+    assert tracker(system, who)["active_loop"] in ({}, None, {"name": None})
+
+
+def test_ask_for_a_person_marks_the_conversation(system: System) -> None:
+    who = sender()
+    replies = system.say(who, "我要找人工客服")
+    assert "工作人员" in system.text(replies)
+    assert tracker(system, who)["slots"]["handoff"] is True
+
+
+def test_greeting_and_out_of_scope(system: System) -> None:
+    assert "工友助手" in system.text(system.say(sender(), "你好"))
+    text = system.text(system.say(sender(), "离婚了孩子归谁"))
+    assert "没有写到" in text
+
+
+def test_the_action_endpoint_refuses_a_wrong_token(system: System) -> None:
+    response = httpx.post(f"{system.api}/webhook", params={"token": "wrong"}, json={"next_action": "action_handoff"})
+    assert response.status_code == 401
+
+
+def parse(system: System, text: str) -> dict[str, Any]:
+    response = httpx.post(f"{system.rasa}/model/parse", params={"token": system.rasa_token}, json={"text": text})
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_pinyin_and_typos_reach_the_right_intent(system: System) -> None:
+    """The KnowledgeIntentClassifier asks knowledge search, which reads pinyin and typos."""
+    assert parse(system, "gongzi tuoqian zenmeban")["intent"]["name"] == "ask_unpaid_wages"
+    assert parse(system, "公组房咋申请")["intent"]["name"] == "ask_public_housing"
+    assert parse(system, "你好")["intent"]["name"] == "greet"  # conversational intents stay DIET's
+
+
+def test_entities_the_forms_need(system: System) -> None:
+    entities = parse(system, "俺在太原干了三个月，老板欠俺三万块")["entities"]
+    found = {e["entity"]: e["value"] for e in entities}
+    assert found.get("duration") == "三个月"
+    assert found.get("amount") == "三万块"
+    assert found.get("city") == "太原"
