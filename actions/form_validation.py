@@ -109,6 +109,16 @@ class FormValidator(FormValidationAction, ABC):
         ]
 
 
+def free_text(max_chars: int) -> Callable[[str], str | None]:
+    """A reader for names and places said in the worker's own words."""
+
+    def read(text: str) -> str | None:
+        text = text.strip()
+        return text[:max_chars] if len(text) >= 2 else None
+
+    return read
+
+
 def form_done(tracker: Tracker) -> bool:
     """True when the form ended because every slot was filled (not stopped, not handed off)."""
     return tracker.get_slot("form_outcome") not in {"stopped", "handoff"}

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rasa_sdk import Tracker
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from actions.journey_reply import ClauseRefs, JourneyClosing
 
-from actions.form_validation import form_done
-from actions.journey_reply import clause_citations
-
-SLOTS = ("housing_city", "stable_job", "has_residence_permit", "household")
 BASIS = ((9, 1), (9, 2), (9, 3), (9, 4))
 
 
-class ActionHousingPrecheck(Action):
-    def name(self) -> str:
-        return "action_housing_precheck"
+class ActionHousingPrecheck(JourneyClosing):
+    action = "action_housing_precheck"
+    slots = ("housing_city", "stable_job", "has_residence_permit", "household")
+    item_marker = "（九）"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        cleared = [
-            *(SlotSet(slot, None) for slot in SLOTS),
-            SlotSet("form_outcome", None),
-            SlotSet("offered_journey", None),
-        ]
-        if not form_done(tracker):
-            return cleared
+    def compose(self, tracker: Tracker) -> tuple[list[str], ClauseRefs]:
         city = str(tracker.get_slot("housing_city") or "")
         stable = tracker.get_slot("stable_job") == "有"
         permit = tracker.get_slot("has_residence_permit") == "有"
@@ -46,8 +32,4 @@ class ActionHousingPrecheck(Action):
         if not permit:
             lines.append("建议先在当地派出所办好居住证，很多手续要用。")
         lines.append(f"下一步：到{city}的住建局或房管部门问公租房和租赁补贴怎么申请，或打12345。")
-        dispatcher.utter_message(
-            text="\n".join(lines) + "\n依据：《2019年山西省农民工工作要点》第（九）项。",
-            json_message={"citations": clause_citations(BASIS)},
-        )
-        return cleared
+        return lines, BASIS

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rasa_sdk import Tracker
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.form_validation import form_done
-from actions.journey_reply import clause_citations
-
-SLOTS = ("dispute_type", "can_afford_lawyer")
+from actions.journey_reply import ClauseRefs, JourneyClosing
 
 
-class ActionLegalAidReferral(Action):
-    def name(self) -> str:
-        return "action_legal_aid_referral"
+class ActionLegalAidReferral(JourneyClosing):
+    action = "action_legal_aid_referral"
+    slots = ("dispute_type", "can_afford_lawyer")
+    item_marker = "（六）"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        cleared = [
-            *(SlotSet(slot, None) for slot in SLOTS),
-            SlotSet("form_outcome", None),
-            SlotSet("offered_journey", None),
-        ]
-        if not form_done(tracker):
-            return cleared
+    def compose(self, tracker: Tracker) -> tuple[list[str], ClauseRefs]:
         dispute = str(tracker.get_slot("dispute_type") or "")
         poor = tracker.get_slot("can_afford_lawyer") == "请不起"
         lines = []
-        basis: tuple[tuple[int, int], ...] = ((6, 1), (6, 2))
+        basis: ClauseRefs = ((6, 1), (6, 2))
+        if dispute == "别的事":
+            lines.append("《工作要点》讲的是农民工劳动权益方面的维权；别的纠纷可以直接打12348问。")
         if dispute == "欠工资":
             lines.append(
                 "欠工资：先到干活所在地的人社部门（劳动保障监察）投诉，或打12333；省里要求新发生的欠薪案件3个月内清零。"
@@ -49,11 +36,4 @@ class ActionLegalAidReferral(Action):
         else:
             lines.append("请律师之前，也可以先打12348公共法律服务热线免费咨询。")
         lines.append("工会：工会有劳动法律监督职能，对一线农民工有维权帮扶救助，可以找单位或当地工会。")
-        if dispute == "别的事":
-            lines.insert(0, "《工作要点》讲的是农民工劳动权益方面的维权；别的纠纷可以直接打12348问。")
-        dispatcher.utter_message(
-            text="\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
-            + "\n依据：《2019年山西省农民工工作要点》第（六）项。",
-            json_message={"citations": clause_citations(basis)},
-        )
-        return cleared
+        return [f"{n}. {line}" for n, line in enumerate(lines, start=1)], basis

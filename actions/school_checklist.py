@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rasa_sdk import Tracker
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from actions.journey_reply import ClauseRefs, JourneyClosing
 
-from actions.form_validation import form_done
-from actions.journey_reply import clause_citations
-
-SLOTS = ("child_grade", "family_city", "has_residence_permit", "hukou_place")
 BASIS = ((8, 1), (8, 2))  # 两为主、两纳入; 以居住证为主要依据, 同城待遇
 HIGH_SCHOOL_BASIS = ((8, 7),)  # 升学考试政策
 
 
-class ActionSchoolChecklist(Action):
-    def name(self) -> str:
-        return "action_school_checklist"
+class ActionSchoolChecklist(JourneyClosing):
+    action = "action_school_checklist"
+    slots = ("child_grade", "family_city", "has_residence_permit", "hukou_place")
+    item_marker = "（八）"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        cleared = [
-            *(SlotSet(slot, None) for slot in SLOTS),
-            SlotSet("form_outcome", None),
-            SlotSet("offered_journey", None),
-        ]
-        if not form_done(tracker):
-            return cleared
+    def compose(self, tracker: Tracker) -> tuple[list[str], ClauseRefs]:
         grade = str(tracker.get_slot("child_grade") or "")
         city = str(tracker.get_slot("family_city") or "")
         permit = tracker.get_slot("has_residence_permit") == "有"
@@ -43,11 +29,10 @@ class ActionSchoolChecklist(Action):
                 "中考和上高中：省里要求各地完善随迁子女在流入地上完义务教育后的升学考试政策，具体条件各市不同。"
             )
         lines.append("一般要准备（以当地教育局当年公布的为准）：")
-        steps = []
         if permit:
-            steps.append(f"{city}的居住证（您已经办了，看看有没有过期）")
+            steps = [f"{city}的居住证（您已经办了，看看有没有过期）"]
         else:
-            steps.append(f"先到{city}住处附近的派出所办居住证——这是入学的主要依据，越早办越好")
+            steps = [f"先到{city}住处附近的派出所办居住证——这是入学的主要依据，越早办越好"]
         steps += [
             "户口簿（孩子和家长的）",
             "家长在当地打工的证明（劳动合同或单位证明）和住处证明（租房合同等）",
@@ -55,9 +40,4 @@ class ActionSchoolChecklist(Action):
         ]
         lines += [f"{n}. {s}" for n, s in enumerate(steps, start=1)]
         lines.append(f"下一步：留意{city}教育局公布的入学报名时间和办法，不清楚就打12345问。")
-        basis = BASIS + (HIGH_SCHOOL_BASIS if "高中" in grade else ())
-        dispatcher.utter_message(
-            text="\n".join(lines) + "\n依据：《2019年山西省农民工工作要点》第（八）项。",
-            json_message={"citations": clause_citations(basis)},
-        )
-        return cleared
+        return lines, BASIS + (HIGH_SCHOOL_BASIS if "高中" in grade else ())

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from actions.form_validation import FormValidator, SlotRule
+from actions.form_validation import FormValidator, SlotRule, free_text
 from actions.parsing import parse_place
-from actions.validate_school import _yes_no
-
-
-def _household(text: str) -> str | None:
-    text = text.strip()
-    return text[:60] if len(text) >= 2 else None
-
+from actions.validate_school import yes_no_answer
 
 RULES: dict[str, SlotRule] = {
     "housing_city": SlotRule(parse_place, "请说在哪个市，比如“太原”“大同市”。"),
-    "stable_job": SlotRule(_yes_no, "请回答“有”或“没有”。"),
-    "has_residence_permit": SlotRule(_yes_no, "请回答“办了”或“没办”。"),
-    "household": SlotRule(_household, "请说几口人一起住，比如“就我一个”“一家四口”。", lenient=True),
+    "stable_job": SlotRule(yes_no_answer, "请回答“有”或“没有”。"),
+    "has_residence_permit": SlotRule(yes_no_answer, "请回答“办了”或“没办”。"),
+    "household": SlotRule(free_text(60), "请说几口人一起住，比如“就我一个”“一家四口”。", lenient=True),
 }
 
 

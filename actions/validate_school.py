@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from actions.form_validation import FormValidator, SlotRule
+from actions.form_validation import FormValidator, SlotRule, free_text
 from actions.parsing import parse_grade, parse_place, parse_yes_no
 
 
-def _yes_no(text: str) -> str | None:
+def yes_no_answer(text: str) -> str | None:
     value = parse_yes_no(text)
     return None if value is None else ("有" if value else "没有")
-
-
-def _hukou(text: str) -> str | None:
-    text = text.strip()
-    return text[:60] if len(text) >= 2 else None
 
 
 RULES: dict[str, SlotRule] = {
     "child_grade": SlotRule(parse_grade, "请说孩子要上几年级，比如“上小学一年级”“初二转学”，或者孩子几岁。"),
     "family_city": SlotRule(parse_place, "请说你们住在哪个市、哪个县（区），比如“晋中市榆次区”。"),
-    "has_residence_permit": SlotRule(_yes_no, "请回答“办了”或“没办”。"),
-    "hukou_place": SlotRule(_hukou, "请说孩子户口所在的地方，比如“吕梁临县”。", lenient=True),
+    "has_residence_permit": SlotRule(yes_no_answer, "请回答“办了”或“没办”。"),
+    "hukou_place": SlotRule(free_text(60), "请说孩子户口所在的地方，比如“吕梁临县”。", lenient=True),
 }
 
 

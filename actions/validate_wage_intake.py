@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.form_validation import FormValidator, SlotRule
+from actions.form_validation import FormValidator, SlotRule, free_text
 from actions.parsing import (
     parse_amount,
     parse_count,
@@ -12,11 +12,6 @@ from actions.parsing import (
     parse_place,
     parse_sector,
 )
-
-
-def _free_text(text: str) -> str | None:
-    text = text.strip()
-    return text[:100] if len(text) >= 2 else None
 
 
 def _amount(text: str) -> str | None:
@@ -38,7 +33,7 @@ def _evidence(text: str) -> str | None:
 
 RULES: dict[str, SlotRule] = {
     "wage_sector": SlotRule(parse_sector, "请选“工程建设”（工地、修路、装修等）还是“非工程建设”（工厂、饭店等）。"),
-    "wage_employer": SlotRule(_free_text, "请说欠钱的老板、公司或工地的名字。", lenient=True),
+    "wage_employer": SlotRule(free_text(100), "请说欠钱的老板、公司或工地的名字。", lenient=True),
     "wage_place": SlotRule(parse_place, "请说具体在哪个市、哪个县（区），比如“太原市小店区”。"),
     "wage_period": SlotRule(parse_period, "请说干活的时间，比如“去年3月到12月”或“干了半年”。"),
     "wage_amount": SlotRule(_amount, "请说一共欠多少钱，比如“2万5”或“30000元”。"),
