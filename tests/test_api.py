@@ -42,3 +42,12 @@ def test_item_and_health(client: TestClient) -> None:
     assert item["title"] == "畅通农民工维权渠道"
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["ready"] is True
+
+
+def test_topic_for_the_nlu(client: TestClient) -> None:
+    data = client.post("/api/knowledge/topic", json={"text": "gongzi tuoqian zenmeban"}).json()
+    assert data["in_scope"] and data["intent"] == "ask_unpaid_wages" and 3 in data["items"]
+    assert {"intent", "score", "items"} <= set(data["candidates"][0])
+    outside = client.post("/api/knowledge/topic", json={"text": "明天下雨吗"}).json()
+    assert outside["in_scope"] is False
+    assert client.post("/api/knowledge/topic", json={}).status_code == 422

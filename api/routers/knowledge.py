@@ -47,12 +47,19 @@ def search_post(request: Request, body: SearchRequest) -> dict[str, Any]:
     return _search(request, body.text, body.top_k)
 
 
-@router.get("/topic")
-def topic(request: Request, q: Annotated[str, Query(description="the message")]) -> dict[str, Any]:
-    """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here."""
+class TopicRequest(BaseModel):
+    text: str = Field(description="the worker's message")
+
+
+@router.post("/topic")
+def topic(request: Request, body: TopicRequest) -> dict[str, Any]:
+    """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here.
+
+    POST, so that the worker's words never appear in a URL or an access log.
+    """
     limit = request.app.state.settings.max_question_chars
     searcher = _searcher(request)
-    result = searcher.search(q[:limit], top_k=3)
+    result = searcher.search(body.text[:limit], top_k=3)
     hit = result.hits[0] if result.hits else None
     return {
         "in_scope": result.in_scope,

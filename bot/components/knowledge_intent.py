@@ -88,7 +88,7 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
 
     def _ask(self, text: str) -> dict[str, Any] | None:
         try:
-            response = self.session.get(self.url, params={"q": text}, timeout=self.config["timeout"])
+            response = self.session.post(self.url, json={"text": text}, timeout=self.config["timeout"])
             response.raise_for_status()
             result: dict[str, Any] = response.json()
             return result
