@@ -73,7 +73,7 @@ def main() -> int:
     lines = DEV_FILE.read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line)["text"] for line in lines][: args.queries]
     for q in queries[:10]:  # warm up both paths
-        searcher.search(q)
+        searcher.search_uncached(q, 3)
         embedder.queries([q])
 
     search_ms: list[float] = []
@@ -82,7 +82,7 @@ def main() -> int:
         t0 = time.perf_counter()
         embedder.queries([q])
         t1 = time.perf_counter()
-        searcher.search(q)
+        searcher.search_uncached(q, 3)  # the real work, not a repeated query's kept result
         t2 = time.perf_counter()
         encode_ms.append((t1 - t0) * 1000)
         search_ms.append((t2 - t1) * 1000)

@@ -10,7 +10,9 @@ least-bad item.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -30,6 +32,7 @@ from knowledge.settings import KnowledgeSettings
 MAX_TOP_K = 20
 SECOND_QUOTE_MARGIN = 0.01  # quote a second clause when it scores this close to the best
 MAX_QUOTE_CHARS = 160
+RECENT_RESULTS = 256  # results kept for a repeated query (callers must not mutate them)
 
 
 def clause_number(clause_id: str) -> int:
@@ -102,7 +105,14 @@ class Searcher:
         self._oos = {t.id: t for t in kb.out_of_scope}
         units = index.units
         self._is_query_side = np.array([u.side == "query" for u in units])
-        self._is_clause = np.array([u.kind == "clause" for u in units])
+        # Each item's clause units, found once rather than on every hit.
+        self._clauses_of: dict[str, list[int]] = {}
+        for pos, unit in enumerate(units):
+            if unit.kind == "clause":
+                self._clauses_of.setdefault(unit.entry, []).append(pos)
+        # The bot's NLU and its answer action search the same message within one turn.
+        self._recent: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self._entry_is_oos = np.array([e.startswith("oos:") for e in index.entries])
         self._is_answer_unit = np.array([u.entry.startswith("answer:") for u in units])
 
@@ -158,10 +168,11 @@ class Searcher:
 
     def _best_clauses(self, item: Item, unit_scores: np.ndarray) -> list[tuple[str, str, float]]:
         """The item's clauses that best answer the query, best first."""
-        scored = []
-        for pos, unit in enumerate(self.index.units):
-            if self._is_clause[pos] and unit.entry == f"item:{item.item}":
-                scored.append((unit.clause_id, unit.text, float(unit_scores[pos])))
+        units = self.index.units
+        scored = [
+            (units[pos].clause_id, units[pos].text, float(unit_scores[pos]))
+            for pos in self._clauses_of.get(f"item:{item.item}", [])
+        ]
         scored.sort(key=lambda c: -c[2])
         chosen = scored[:1]
         close = len(scored) > 1 and scored[1][2] >= scored[0][2] - SECOND_QUOTE_MARGIN
@@ -244,9 +255,24 @@ class Searcher:
         return self._entry_items(self.index.entries[position])
 
     def search(self, text: str, top_k: int = 3) -> SearchResult:
-        started = time.perf_counter()
         top_k = max(1, min(int(top_k), MAX_TOP_K))
-        query = self.normalize(text if isinstance(text, str) else "")
+        key = (text if isinstance(text, str) else "", top_k)
+        with self._recent_lock:
+            cached = self._recent.get(key)
+            if cached is not None:
+                self._recent.move_to_end(key)
+                return cached
+        result = self.search_uncached(key[0], top_k)
+        with self._recent_lock:
+            self._recent[key] = result
+            while len(self._recent) > RECENT_RESULTS:
+                self._recent.popitem(last=False)
+        return result
+
+    def search_uncached(self, text: str, top_k: int) -> SearchResult:
+        """The search itself, never served from the recent results (benchmarks measure this)."""
+        started = time.perf_counter()
+        query = self.normalize(text)
         if query.empty:
             return SearchResult(
                 query=text,

@@ -163,3 +163,12 @@ def test_eval_reports_baselines_and_questions_in_order(searcher: Searcher, tmp_p
     for figures in (report["metrics"], report["baselines"]["dense_only"], report["baselines"]["bm25_only"]):
         assert {"top1", "recall_at_3", "mrr", "false_rejection", "oos_rejection"} <= set(figures)
         assert set(figures["per_topic"]) == {"unpaid_wages", "other", "school_enrollment"}
+
+
+def test_a_repeated_query_is_served_from_recent_results(searcher: Searcher) -> None:
+    """Rasa's NLU and the answer action search the same message in one turn: search once."""
+    first = searcher.search("租房补贴去哪里申请呀")
+    assert searcher.search("租房补贴去哪里申请呀") is first
+    assert searcher.search("租房补贴去哪里申请呀", top_k=5) is not first
+    fresh = searcher.search_uncached("租房补贴去哪里申请呀", 3)
+    assert fresh is not first and [h.id for h in fresh.hits] == [h.id for h in first.hits]
