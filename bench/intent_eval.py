@@ -83,7 +83,12 @@ def main() -> int:
     parser.add_argument("--model")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
     model = Path(args.model) if args.model else trained_model()
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch))
