@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, select
+from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -47,7 +47,9 @@ class CaseRow(Base):
     amount_text: Mapped[str] = mapped_column(String(100))
     workers: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[list[str]] = mapped_column(JSON)
-    contact: Mapped[str] = mapped_column(String(100))
+    # The worker's phone, encrypted (actions.pii_vault.Cipher); emptied after the retention period.
+    contact_cipher: Mapped[str] = mapped_column(Text, default="")
+    contact_masked: Mapped[str] = mapped_column(String(32), default="")
     needs_review: Mapped[list[str]] = mapped_column(JSON)  # fields the bot could not read
 
 
@@ -61,7 +63,8 @@ class WageIntake:
     amount_yuan: int | None
     workers: int | None
     evidence: list[str]
-    contact: str
+    contact_cipher: str
+    contact_masked: str
     needs_review: list[str]
 
 
@@ -107,6 +110,7 @@ def _case(row: CaseRow) -> Case:
             "amount_text": row.amount_text,
             "workers": row.workers,
             "evidence": list(row.evidence),
+            "contact": row.contact_masked,
             "needs_review": list(row.needs_review),
         },
     )
@@ -117,7 +121,18 @@ class CaseStore:
         connect_args: dict[str, Any] = {"check_same_thread": False} if url.startswith("sqlite") else {}
         self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
         Base.metadata.create_all(self.engine)
+        self._drop_clear_contacts()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _drop_clear_contacts(self) -> None:
+        """Stores made before contacts were encrypted held phones in clear: drop that column."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns(CaseRow.__tablename__)}
+        if "contact" in columns:
+            with self.engine.begin() as connection:
+                connection.execute(text("ALTER TABLE wage_cases DROP COLUMN contact"))
+                for name, kind in (("contact_cipher", "TEXT"), ("contact_masked", "VARCHAR(32)")):
+                    if name not in columns:
+                        connection.execute(text(f"ALTER TABLE wage_cases ADD COLUMN {name} {kind} DEFAULT ''"))
 
     def create(self, intake: WageIntake, sender_id: str) -> Case:
         now = datetime.now(UTC)
@@ -137,7 +152,8 @@ class CaseStore:
                 amount_text=intake.amount_text,
                 workers=intake.workers,
                 evidence=intake.evidence,
-                contact=intake.contact,
+                contact_cipher=intake.contact_cipher,
+                contact_masked=intake.contact_masked,
                 needs_review=intake.needs_review,
             )
             with self.sessions() as session:
@@ -155,6 +171,12 @@ class CaseStore:
             row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
             return _case(row) if row else None
 
+    def ciphertext_contact(self, case_number: str) -> str | None:
+        """The encrypted phone of a case (for staff with the key), None once purged."""
+        with self.sessions() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
+            return row.contact_cipher if row and row.contact_cipher else None
+
     def set_status(self, case_number: str, status: str, note: str = "") -> Case:
         if status not in STATUS_LABELS:
             raise ValueError(f"unknown status {status}")
@@ -165,3 +187,15 @@ class CaseStore:
             row.status, row.status_note, row.updated_at = status, note, datetime.now(UTC)
             session.commit()
             return _case(row)
+
+    def purge_contacts(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete the phone numbers of cases older than the retention period; the case stays."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(
+                update(CaseRow)
+                .where(CaseRow.created_at < cutoff, CaseRow.contact_cipher != "")
+                .values(contact_cipher="", contact_masked="")
+            )
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

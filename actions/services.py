@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from actions.case_store import CaseStore
+from actions.pii_vault import PiiVault
+
+__all__ = ["PiiVault", "Services", "configure", "current"]
 from knowledge.loader import KnowledgeBase
 from knowledge.search import SearchResult
 
@@ -28,6 +31,8 @@ class Services:
     searcher: SearchService
     cases: CaseStore
     handoff_notice: str = DEFAULT_HANDOFF_NOTICE
+    # Where the adapter keeps phone numbers it took out of messages (None: no adapter in front).
+    vault: PiiVault | None = None
 
 
 _current: Services | None = None

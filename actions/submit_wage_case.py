@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.case_store import WageIntake
+from actions.contact import encrypted_contact
 from actions.form_validation import UNREADABLE
 from actions.journey_reply import clause_citations
 from actions.parsing import parse_amount, parse_count, parse_evidence
@@ -39,6 +40,9 @@ class ActionSubmitWageCase(Action):
             dispatcher.utter_message(text="现在没有要提交的欠薪登记。要登记的话说“我要登记欠薪”。")
             return []
         evidence = parse_evidence(values["wage_evidence"]) or []
+        contact_cipher, contact_masked = await asyncio.to_thread(
+            encrypted_contact, values["wage_contact"], tracker.sender_id
+        )
         intake = WageIntake(
             sector=values["wage_sector"],
             employer=values["wage_employer"],
@@ -48,7 +52,8 @@ class ActionSubmitWageCase(Action):
             amount_yuan=parse_amount(values["wage_amount"]),
             workers=parse_count(values["wage_workers"]),
             evidence=evidence,
-            contact=values["wage_contact"],
+            contact_cipher=contact_cipher,
+            contact_masked=contact_masked,
             needs_review=[slot for slot, value in values.items() if value == UNREADABLE],
         )
         case = await asyncio.to_thread(services.current().cases.create, intake, tracker.sender_id)

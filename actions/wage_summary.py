@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.contact import masked_contact
 from actions.form_validation import form_done
-from actions.parsing import mask_phone
 
 FIELDS = (
     ("wage_sector", "行业"),
@@ -27,7 +27,7 @@ def summary_lines(tracker: Tracker) -> list[str]:
     lines = []
     for slot, label in FIELDS:
         value = str(tracker.get_slot(slot) or "")
-        lines.append(f"{label}：{mask_phone(value) if slot == 'wage_contact' else value}")
+        lines.append(f"{label}：{masked_contact(value, tracker.sender_id) if slot == 'wage_contact' else value}")
     return lines
 
 

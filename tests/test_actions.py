@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.answer_policy import ActionAnswerPolicy
-from actions.case_store import CaseStore
+from actions.case_store import CaseStore, conversation_key
 from actions.check_case_status import ActionCheckCaseStatus
 from actions.choose_item import ActionChooseItem
 from actions.handoff import ActionHandoff
 from actions.housing_precheck import ActionHousingPrecheck
 from actions.legal_aid_referral import ActionLegalAidReferral
+from actions.pii_vault import Cipher, PiiVault, placeholder
 from actions.school_checklist import ActionSchoolChecklist
 from actions.submit_wage_case import ActionSubmitWageCase
 from actions.validate_case_status import ValidateCaseStatusForm
@@ -46,9 +49,14 @@ def store(tmp_path: Path) -> CaseStore:
     return CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
 
 
+@pytest.fixture()
+def vault(tmp_path: Path) -> PiiVault:
+    return PiiVault(f"sqlite:///{tmp_path / 'cases.db'}", Cipher(Fernet.generate_key()))
+
+
 @pytest.fixture(autouse=True)
-def configured(searcher: Searcher, store: CaseStore) -> Iterator[None]:
-    services.configure(services.Services(searcher, store, "（测试）"))
+def configured(searcher: Searcher, store: CaseStore, vault: PiiVault) -> Iterator[None]:
+    services.configure(services.Services(searcher, store, "（测试）", vault))
     yield
 
 
@@ -216,6 +224,46 @@ def test_summary_confirm_submit_and_look_up(store: CaseStore) -> None:
     store.set_status(number, "processing", "已联系用人单位")
     events, messages = run(ActionCheckCaseStatus(), tracker(number, "check_case_status", slots={"case_number": number}))
     assert "处理中" in messages[0]["text"] and "已联系用人单位" in messages[0]["text"]
+
+
+def test_a_case_keeps_the_phone_only_encrypted(store: CaseStore, vault: PiiVault) -> None:
+    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    events, _ = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
+    number = slot_events(events)["case_number"]
+    with store.engine.connect() as connection:
+        dump = " ".join(str(v) for row in connection.exec_driver_sql("SELECT * FROM wage_cases") for v in row)
+    assert "13912345678" not in dump and "139****5678" in dump
+    case = store.get(number)
+    assert case is not None and case.details["contact"] == "139****5678"
+    assert store.ciphertext_contact(number) is not None
+    assert vault.cipher.decrypt(store.ciphertext_contact(number) or "") == "13912345678"
+
+
+def test_the_adapters_placeholder_brings_the_number_from_the_vault(store: CaseStore, vault: PiiVault) -> None:
+    token = vault.keep(conversation_key("test-worker"), "mobile", "13700001111", "137****1111")
+    slots = {**WAGE_SLOTS, "wage_contact": placeholder(token)}
+    _, messages = run(ActionWageSummary(), tracker("", slots=slots))
+    assert "137****1111" in messages[0]["text"]
+    events, _ = run(
+        ActionSubmitWageCase(), tracker("确认提交", "affirm", slots={**slots, "form_outcome": "awaiting_confirmation"})
+    )
+    number = slot_events(events)["case_number"]
+    assert vault.cipher.decrypt(store.ciphertext_contact(number) or "") == "13700001111"
+    # Another conversation cannot use the token.
+    assert vault.masked(token, conversation_key("someone-else")) is None
+
+
+def test_contacts_and_unclaimed_numbers_are_deleted_after_their_time(store: CaseStore, vault: PiiVault) -> None:
+    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    events, _ = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
+    number = slot_events(events)["case_number"]
+    vault.keep("c", "mobile", "13700001111", "137****1111")
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert store.purge_contacts(retention_days=30, now=later) == 1
+    assert store.ciphertext_contact(number) is None
+    case = store.get(number)
+    assert case is not None and case.details["amount_yuan"] == 25000  # the case itself stays
+    assert vault.purge(now=later) == 1
 
 
 def test_nothing_to_submit_without_a_confirmed_summary(store: CaseStore) -> None:
