@@ -28,7 +28,7 @@ RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index train validate run test test-fast lint eval bench bench-dialogue intent-eval nlu-report calibrate clean
+.PHONY: help venv venv-rasa index train validate run chromium test test-fast lint eval bench bench-dialogue intent-eval nlu-report calibrate clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
@@ -81,14 +81,17 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	export RASA_ACTION_ENDPOINT=http://$(HOST):$(PORT)/webhook; \
 	export KNOWLEDGE_TOPIC_URL=http://$(HOST):$(PORT)/api/knowledge/topic; \
 	export RASA_TRACKER_DB=$(CURDIR)/.cache/rasa/tracker.db; \
+	export API_RASA_URLS=$${API_RASA_URLS:-http://$(HOST):$(RASA_PORT)}; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT) --log-level warning & \
 	$(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
 	  --interface $(HOST) --port $(RASA_PORT) --enable-api --auth-token "$$RASA_AUTH_TOKEN" --quiet & \
 	echo "==> starting (about a minute): api + actions http://$(HOST):$(PORT), Rasa http://$(HOST):$(RASA_PORT)"; \
 	until curl -sf http://$(HOST):$(PORT)/readyz >/dev/null && curl -sf http://$(HOST):$(RASA_PORT)/ >/dev/null; do sleep 2; done; \
-	echo "==> 工友助手 is up.  Ask over Rasa's REST channel:"; \
-	echo "    curl -s http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\": \"me\", \"message\": \"老板欠我三个月工资不给怎么办\"}'"; \
+	echo "==> 工友助手 is up.  Open the chat in a browser:  http://$(HOST):$(PORT)/"; \
+	echo "    web channel API: curl -s http://$(HOST):$(PORT)/api/web/messages -H 'Content-Type: application/json' \\"; \
+	echo "      -d '{\"session_id\": \"demo-session-1\", \"text\": \"老板欠我三个月工资不给怎么办\"}'"; \
+	echo "    Rasa's REST channel: http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook   WeChat: http://$(HOST):$(PORT)/wechat"; \
 	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
@@ -97,7 +100,11 @@ lint: venv ## ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m mypy knowledge api actions tests
 
-test: index train lint validate ## lint, validate the bot, then every test (unit, model, CLI, API, Rasa end to end)
+chromium: ## Debian's Chromium for the browser tests (installed when missing)
+	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser tests"; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }
+
+test: index train lint validate chromium ## lint, validate the bot, then every test (unit, model, CLI, API, Rasa end to end)
 	RASA_MODEL=$(MODEL) $(PY) -m pytest
 
 test-fast: venv ## only the tests that load no model

@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from actions import services
 from actions.case_store import CaseStore
-from api.routers import actions, health, knowledge
+from actions.pii_vault import Cipher, PiiVault, load_key
+from api.conversation import Conversations
+from api.history import History
+from api.limits import Limits
+from api.middleware import BodyLimit, SecurityHeaders
+from api.pii import install_log_redaction
+from api.rasa_client import RasaClient
+from api.routers import actions, health, knowledge, pages, partner, web
 from api.settings import ApiSettings
 from knowledge.search import Searcher, open_searcher
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_S = 3600
+
+
+async def purge_forever(cases: CaseStore, vault: PiiVault, retention_days: int) -> None:
+    """Delete personal data past its time: unclaimed vault numbers, old case contacts."""
+    while True:
+        try:
+            await run_in_threadpool(vault.purge)
+            await run_in_threadpool(cases.purge_contacts, retention_days)
+        except Exception:  # a failed purge is retried next hour; the service goes on
+            log.exception("personal-data purge failed")
+        await asyncio.sleep(PURGE_EVERY_S)
 
 
 def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or ApiSettings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -24,15 +50,37 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
             # Loading the model takes seconds; keep the event loop free meanwhile.
             app.state.searcher = await run_in_threadpool(open_searcher, settings.knowledge)
         cases = await run_in_threadpool(CaseStore, settings.database_url)
-        services.configure(services.Services(app.state.searcher, cases, settings.handoff_notice))
+        cipher = Cipher(load_key(settings.pii_key, settings.pii_key_file))
+        vault = await run_in_threadpool(PiiVault, settings.database_url, cipher)
+        history = await run_in_threadpool(History, settings.database_url)
+        services.configure(services.Services(app.state.searcher, cases, settings.handoff_notice, vault))
+        rasa = RasaClient(settings.rasa_url_list, settings.rasa_timeout_s)
+        limits = Limits(settings.redis_url)
         app.state.cases = cases
+        app.state.conversations = Conversations(
+            rasa, history, limits, vault, settings.max_message_chars, settings.rate_per_minute
+        )
+        purge = asyncio.create_task(purge_forever(cases, vault, settings.pii_retention_days))
         yield
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
+        await rasa.close()
+        await limits.close()
 
-    app = FastAPI(title="工友助手", version="0.2.0", lifespan=lifespan)
+    app = FastAPI(title="工友助手", version="0.3.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.executor = actions.build_executor()
-    app.include_router(health.router)
-    app.include_router(knowledge.router)
-    app.include_router(actions.router)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for router in (health.router, knowledge.router, actions.router, web.router, partner.router, pages.router):
+        app.include_router(router)
     return app

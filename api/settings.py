@@ -10,6 +10,11 @@ from knowledge.loader import PROJECT_ROOT
 from knowledge.settings import KnowledgeSettings
 
 
+def split_list(value: str) -> list[str]:
+    """Comma- or space-separated settings (URLs, origins, keys) as a list."""
+    return [part for part in value.replace(",", " ").split() if part]
+
+
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
 
@@ -21,3 +26,45 @@ class ApiSettings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / '.cache' / 'cases.db'}"
     handoff_notice: str = DEFAULT_HANDOFF_NOTICE
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+
+    # Rasa replicas (REST channel), comma-separated; a conversation always goes to the same one.
+    rasa_urls: str = "http://127.0.0.1:5005"
+    # Well under Rasa's lock lifetime (60 s), so a stuck turn fails here before it blocks the next.
+    rasa_timeout_s: float = 10.0
+    # Redis for dedupe and rate limits shared by several api processes; empty keeps them in-process.
+    redis_url: str = ""
+    max_body_bytes: int = 64 * 1024
+    # A longer message gets a friendly reply asking for a shorter one, and never reaches Rasa.
+    max_message_chars: int = 1000
+    # Messages per conversation (web session, WeChat user) per minute.
+    rate_per_minute: int = 30
+    # Sites allowed to embed the widget from another origin (comma-separated origins).
+    cors_origins: str = ""
+    # API keys of the generic JSON channel (other systems: WeCom or DingTalk bridges, a hotline system).
+    channel_api_keys: str = ""
+    # Fernet key for the personal data a form keeps (the contact of a wage claim); empty: a key
+    # kept in .cache/pii.key is made on first use (development only).
+    pii_key: str = ""
+    pii_key_file: str = str(PROJECT_ROOT / ".cache" / "pii.key")
+    pii_retention_days: int = 180
+    # WeChat official account, safe mode (all four come from the account's admin console).
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # WeChat waits 5 s for a reply; past this the worker gets a short note and the answer follows.
+    wechat_reply_deadline_s: float = 4.5
+    wechat_timestamp_window_s: int = 300
+
+    @property
+    def rasa_url_list(self) -> list[str]:
+        return [url.rstrip("/") for url in split_list(self.rasa_urls)]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return split_list(self.cors_origins)
+
+    @property
+    def channel_api_key_list(self) -> list[str]:
+        return split_list(self.channel_api_keys)

@@ -10,6 +10,7 @@ import pytest
 
 from knowledge.loader import DATA_DIR, NLU_DIR, PROJECT_ROOT, KnowledgeBase, load_knowledge
 from knowledge.settings import KnowledgeSettings
+from tests.system import System, trained_model
 
 SEED = PROJECT_ROOT / "knowledge" / "seeds" / "plan_2019.txt"
 TEST_DATA = Path(__file__).parent / "data"
@@ -47,3 +48,16 @@ def data_copy(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     shutil.copytree(DATA_DIR, data)
     shutil.copytree(NLU_DIR, nlu)
     yield data, nlu
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The real api (with the actions) and the real Rasa with the trained model, shared by the end-to-end tests."""
+    running = System(Path(tmp_path_factory.mktemp("system")))
+    try:
+        running.start_api()
+        running.start_rasa(trained_model())
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()

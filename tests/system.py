@@ -52,6 +52,7 @@ class System:
     actions_token: str = field(default_factory=lambda: secrets.token_hex(16))
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def api(self) -> str:
@@ -66,11 +67,14 @@ class System:
             **os.environ,
             "API_ACTIONS_TOKEN": self.actions_token,
             "API_DATABASE_URL": f"sqlite:///{self.scratch / 'cases.db'}",
+            "API_PII_KEY_FILE": str(self.scratch / "pii.key"),
+            "API_RASA_URLS": self.rasa,
             "RASA_ACTION_ENDPOINT": f"{self.api}/webhook",
             "KNOWLEDGE_TOPIC_URL": f"{self.api}/api/knowledge/topic",
             "RASA_TRACKER_DB": str(self.scratch / "tracker.db"),
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            **self.extra_env,
         }
 
     def _spawn(self, args: list[str], log: str) -> None:

@@ -10,28 +10,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.system import System, trained_model
+from tests.system import System
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    running = System(Path(tmp_path_factory.mktemp("system")))
-    try:
-        running.start_api()
-        running.start_rasa(trained_model())
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
 
 
 def sender() -> str:

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
+from api.errors import documented
+
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["actions"])
 
@@ -34,7 +36,7 @@ def _check_token(request: Request, token: str | None) -> None:
         raise HTTPException(status_code=401, detail="action endpoint token missing or wrong")
 
 
-@router.post("/webhook")
+@router.post("/webhook", responses=documented(400, 401, 404, 413, 503))
 async def webhook(request: Request, token: str | None = Query(default=None)) -> Any:
     _check_token(request, token)
     try:
@@ -61,7 +63,7 @@ async def webhook(request: Request, token: str | None = Query(default=None)) -> 
     return result.model_dump(by_alias=True)
 
 
-@router.get("/actions")
+@router.get("/actions", responses=documented(401, 503))
 def list_actions(request: Request, token: str | None = Query(default=None)) -> list[dict[str, str]]:
     _check_token(request, token)
     executor: ActionExecutor = request.app.state.executor

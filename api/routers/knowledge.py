@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from api.errors import documented
 from knowledge.loader import item_json
 from knowledge.nlu_export import intent_for
 from knowledge.search import MAX_TOP_K, Searcher
@@ -29,11 +30,11 @@ def _searcher(request: Request) -> Searcher:
 def _search(request: Request, text: str, top_k: int) -> dict[str, Any]:
     limit = request.app.state.settings.max_question_chars
     if len(text) > limit:
-        raise HTTPException(status_code=422, detail=f"问题太长了（最多 {limit} 字），请说得简短一些")
+        raise HTTPException(status_code=400, detail=f"问题太长了（最多 {limit} 字），请说得简短一些")
     return _searcher(request).search(text, top_k=top_k).to_json()
 
 
-@router.get("/search")
+@router.get("/search", responses=documented(400, 503))
 def search_get(
     request: Request,
     q: Annotated[str, Query(description="the question")],
@@ -42,7 +43,7 @@ def search_get(
     return _search(request, q, top_k)
 
 
-@router.post("/search")
+@router.post("/search", responses=documented(400, 413, 503))
 def search_post(request: Request, body: SearchRequest) -> dict[str, Any]:
     return _search(request, body.text, body.top_k)
 
@@ -51,7 +52,7 @@ class TopicRequest(BaseModel):
     text: str = Field(description="the worker's message")
 
 
-@router.post("/topic")
+@router.post("/topic", responses=documented(413, 503))
 def topic(request: Request, body: TopicRequest) -> dict[str, Any]:
     """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here.
 
@@ -72,7 +73,7 @@ def topic(request: Request, body: TopicRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/items/{number}")
+@router.get("/items/{number}", responses=documented(404, 503))
 def item(request: Request, number: int) -> dict[str, Any]:
     kb = _searcher(request).kb
     try:

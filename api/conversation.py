@@ -1,0 +1,158 @@
+"""One turn of a conversation, whatever the channel: checks, redaction, Rasa, the reply.
+
+Every channel turns its request into an ``Inbound`` and renders the ``Turn`` this
+returns. Here, in order: the rate limit; empty or overlong text answered without Rasa;
+personal data replaced by placeholders (a mobile number kept encrypted for the wage
+form); Rasa asked; a failure answered with an apology and the hotline; the exchange
+stored with the masked text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.case_store import conversation_key
+from actions.pii_vault import PiiVault, placeholder
+from api.history import History, StoredMessage
+from api.limits import Limits
+from api.pii import Found, mask, redact
+from api.rasa_client import RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+# A button payload is an intent, optionally with entities as a small JSON object.
+PAYLOAD_PATTERN = r"^(/[a-z_]{1,60}(\{[\s\S]{0,300}\})?)?$"
+PAYLOAD_RE = re.compile(PAYLOAD_PATTERN)
+EMPTY_REPLY = "请输入您想问的事，比如“老板欠工资不给怎么办”。"
+TOO_LONG_REPLY = "您的消息太长了（最多{limit}字）。请分几次说，或者先说最要紧的一件事。"
+RATE_LIMITED_REPLY = "您发得太快了，请稍等一分钟再发。"
+FAILURE_REPLY = "抱歉，系统暂时没有回应。请稍后再试，急事请拨打12333（人社服务热线）。"
+
+
+class RateLimited(Exception):
+    pass
+
+
+class BadPayload(ValueError):
+    pass
+
+
+@dataclass
+class Inbound:
+    channel: str
+    sender: str  # the channel's own id: a web session, a WeChat openid, a partner's user id
+    text: str = ""
+    payload: str = ""  # a button's payload, e.g. /affirm
+    title: str = ""  # what the button said, shown as the worker's message
+
+    @property
+    def conversation(self) -> str:
+        return f"{self.channel}:{self.sender}"
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "buttons": self.buttons, "citations": self.citations}
+
+
+@dataclass
+class Turn:
+    replies: list[Reply]
+    handoff: bool = False
+    failed: bool = False  # Rasa gave nothing: the replies are the apology
+
+
+def _buttons(raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        for b in raw
+        if isinstance(b, dict) and b.get("payload")
+    ]
+
+
+def reply_from_rasa(message: dict[str, Any]) -> tuple[Reply, bool]:
+    """A Rasa REST message as a channel-neutral reply, and whether it hands the worker to a person."""
+    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+    citations = [c for c in (custom or {}).get("citations", []) if isinstance(c, dict)]
+    reply = Reply(text=str(message.get("text") or ""), buttons=_buttons(message.get("buttons")), citations=citations)
+    return reply, bool((custom or {}).get("handoff"))
+
+
+class Conversations:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        history: History,
+        limits: Limits,
+        vault: PiiVault,
+        max_message_chars: int,
+        rate_per_minute: int,
+    ) -> None:
+        self.rasa = rasa
+        self.history = history
+        self.limits = limits
+        self.vault = vault
+        self.max_message_chars = max_message_chars
+        self.rate_per_minute = rate_per_minute
+
+    def _redact(self, inbound: Inbound, text: str) -> str:
+        """Placeholders for personal data; a mobile number is kept (encrypted) for the wage form."""
+        key = conversation_key(inbound.conversation)
+
+        def keep(found: Found) -> str:
+            if found.kind == "mobile":
+                return placeholder(self.vault.keep(key, found.kind, found.value, mask(found)))
+            return {"id_card": "[身份证号]", "bank_card": "[银行卡号]"}.get(found.kind, "[号码]")
+
+        redacted, _ = redact(text, keep)
+        return redacted
+
+    async def handle(self, inbound: Inbound) -> Turn:
+        if not await self.limits.allow(inbound.conversation, self.rate_per_minute):
+            raise RateLimited(RATE_LIMITED_REPLY)
+        if inbound.payload:
+            if not PAYLOAD_RE.match(inbound.payload):
+                raise BadPayload("按钮内容无效")
+            message = inbound.payload
+            shown = inbound.title[:100] or inbound.payload
+            shown = (await asyncio.to_thread(self._redact, inbound, shown)) if inbound.title else shown
+        else:
+            text = inbound.text.strip()
+            if not text:
+                return Turn([Reply(EMPTY_REPLY)])
+            if len(text) > self.max_message_chars:
+                return Turn([Reply(TOO_LONG_REPLY.format(limit=self.max_message_chars))])
+            message = shown = await asyncio.to_thread(self._redact, inbound, text)
+        try:
+            raw = await self.rasa.send(inbound.conversation, message)
+            pairs = [reply_from_rasa(m) for m in raw]
+            turn = Turn([r for r, _ in pairs], handoff=any(h for _, h in pairs))
+        except RasaUnavailable:
+            turn = Turn([Reply(FAILURE_REPLY)], failed=True)
+        stored = [StoredMessage(role="user", text=shown)]
+        for reply in turn.replies:
+            row = StoredMessage(role="bot", text=reply.text, buttons=reply.buttons, citations=reply.citations)
+            row.meta = {"failed": turn.failed, "handoff": turn.handoff}
+            reply.id = row.id
+            stored.append(row)
+        await asyncio.to_thread(self.history.add, inbound.conversation, inbound.channel, stored)
+        return turn
+
+    async def history_of(self, conversation: str) -> list[dict[str, Any]]:
+        rows = await asyncio.to_thread(self.history.messages, conversation)
+        return [m.to_json() for m in rows]
+
+    async def feedback(self, conversation: str, message_id: str, rating: str) -> bool:
+        return await asyncio.to_thread(self.history.add_feedback, conversation, message_id, rating)

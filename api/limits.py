@@ -1,0 +1,155 @@
+"""Once-only delivery and rate limits, in Redis when configured, in-process otherwise.
+
+Redis makes them hold across several api processes (WeChat may retry a message on
+another worker). If Redis fails, the check falls back to this process's memory at
+once (short socket timeouts) rather than failing the worker's message, and returns
+to Redis by itself when it answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from functools import cached_property
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+MEMORY_KEYS = 100_000  # oldest keys are dropped beyond this; enough for a day of one process
+REDIS_RETRY_S = 5.0  # after a failure, try Redis again after this long
+
+
+class MemoryLimits:
+    def __init__(self) -> None:
+        self.seen: OrderedDict[str, float] = OrderedDict()
+        self.windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+    def first_time(self, key: str, ttl_s: int) -> bool:
+        now = time.monotonic()
+        expires = self.seen.get(key)
+        if expires is not None and expires > now:
+            return False
+        self.seen[key] = now + ttl_s
+        self.seen.move_to_end(key)
+        while len(self.seen) > MEMORY_KEYS:
+            self.seen.popitem(last=False)
+        return True
+
+    def allow(self, key: str, per_minute: int) -> bool:
+        window = int(time.time() // 60)
+        start, count = self.windows.get(key, (window, 0))
+        count = count + 1 if start == window else 1
+        self.windows[key] = (window, count)
+        self.windows.move_to_end(key)
+        while len(self.windows) > MEMORY_KEYS:
+            self.windows.popitem(last=False)
+        return count <= per_minute
+
+
+class MemoryValues:
+    """Small values kept for a while per key (this process only)."""
+
+    def __init__(self) -> None:
+        self.values: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def remember(self, key: str, value: str, ttl_s: int) -> None:
+        self.values[key] = (time.monotonic() + ttl_s, value)
+        self.values.move_to_end(key)
+        while len(self.values) > MEMORY_KEYS:
+            self.values.popitem(last=False)
+
+    def recall(self, key: str) -> str | None:
+        kept = self.values.get(key)
+        if kept is None or kept[0] <= time.monotonic():
+            return None
+        return kept[1]
+
+    def forget(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+class Limits:
+    """Dedupe and rate limiting for every channel."""
+
+    def __init__(self, redis_url: str = "", prefix: str = "gongyou:") -> None:
+        self.memory = MemoryLimits()
+        self.prefix = prefix
+        self.redis: aioredis.Redis | None = (
+            aioredis.from_url(redis_url, socket_timeout=0.3, socket_connect_timeout=0.3) if redis_url else None
+        )
+        self.redis_down_until = 0.0
+
+    def _use_redis(self) -> aioredis.Redis | None:
+        return self.redis if self.redis is not None and time.monotonic() >= self.redis_down_until else None
+
+    def _redis_failed(self, exc: Exception) -> None:
+        log.warning("Redis unavailable (%s); limits kept in this process for now", type(exc).__name__)
+        self.redis_down_until = time.monotonic() + REDIS_RETRY_S
+
+    async def first_time(self, key: str, ttl_s: int = 3600) -> bool:
+        """True for the first delivery of a key (atomic across processes with Redis)."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                return bool(await client.set(self.prefix + "seen:" + key, b"1", nx=True, ex=ttl_s))
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        return self.memory.first_time(key, ttl_s)
+
+    async def allow(self, key: str, per_minute: int) -> bool:
+        """A fixed one-minute window per key."""
+        client = self._use_redis()
+        if client is not None:
+            window_key = f"{self.prefix}rate:{key}:{int(time.time() // 60)}"
+            try:
+                async with client.pipeline(transaction=True) as pipe:
+                    pipe.incr(window_key)
+                    pipe.expire(window_key, 120)
+                    count, _ = await pipe.execute()
+                return int(count) <= per_minute
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        return self.memory.allow(key, per_minute)
+
+    @cached_property
+    def memory_values(self) -> MemoryValues:
+        return MemoryValues()
+
+    async def remember(self, key: str, value: str, ttl_s: int) -> None:
+        """Keep a small value for a while (e.g. the choices a WeChat user can answer by number)."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                await client.set(self.prefix + "kept:" + key, value.encode("utf-8"), ex=ttl_s)
+                return
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        self.memory_values.remember(key, value, ttl_s)
+
+    async def recall(self, key: str) -> str | None:
+        """The value kept for a key, or None once it has expired or was never kept."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                raw = await client.get(self.prefix + "kept:" + key)
+                return raw.decode("utf-8") if isinstance(raw, bytes) else None
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        return self.memory_values.recall(key)
+
+    async def forget(self, key: str) -> None:
+        client = self._use_redis()
+        if client is not None:
+            try:
+                await client.delete(self.prefix + "kept:" + key)
+                return
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        self.memory_values.forget(key)
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -1,0 +1,71 @@
+"""End to end through the api's web channel to the real Rasa and the real actions.
+
+What a worker on the widget gets: the answer with its clause, the intake to a case
+number — and their phone number never in clear in Rasa's tracker or the case store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.system import System
+
+pytestmark = pytest.mark.slow
+
+PHONE = "13912345678"
+
+
+def session() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def ask(system: System, who: str, text: str = "", payload: str = "") -> dict[str, Any]:
+    body = {"session_id": who, "text": text} if text else {"session_id": who, "payload": payload, "title": payload}
+    response = httpx.post(f"{system.api}/api/web/messages", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def text_of(turn: dict[str, Any]) -> str:
+    return "\n".join(r["text"] for r in turn["replies"])
+
+
+def test_wage_question_through_the_web_channel(system: System) -> None:
+    turn = ask(system, session(), "老板欠我三个月工资不给怎么办")
+    citations = [c for r in turn["replies"] for c in r["citations"]]
+    assert 3 in [c["item"] for c in citations]
+    assert all(c["quote"] and c["departments"] for c in citations)
+    assert "/start_wage_intake" in [b["payload"] for r in turn["replies"] for b in r["buttons"]]
+
+
+def test_intake_over_the_web_keeps_the_phone_out_of_rasa(system: System) -> None:
+    who = session()
+    ask(system, who, payload="/start_wage_intake")
+    for answer in ["工地", "恒泰小区三期工地", "太原市小店区", "去年3月到12月", "两万五", "12个人", "有合同"]:
+        ask(system, who, answer)
+    summary = text_of(ask(system, who, f"我电话 {PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}"))
+    assert "139****5678" in summary, summary
+    done = text_of(ask(system, who, payload="/affirm"))
+    match = re.search(r"GY-\d{8}-[A-Z0-9]{4}", done)
+    assert match, done
+
+    tracker = httpx.get(
+        f"{system.rasa}/conversations/web:{who}/tracker", params={"token": system.rasa_token}, timeout=30
+    ).json()
+    dump = json.dumps(tracker, ensure_ascii=False)
+    assert PHONE not in dump and "[手机号#" in dump
+    with sqlite3.connect(system.scratch / "cases.db") as db:
+        rows = db.execute("SELECT * FROM wage_cases").fetchall() + db.execute("SELECT * FROM messages").fetchall()
+    assert PHONE not in json.dumps(rows, ensure_ascii=False, default=str)
+    assert any("139****5678" in str(v) for row in rows for v in row)
+
+    history = httpx.get(f"{system.api}/api/web/history", params={"session_id": who}).json()["messages"]
+    assert match.group() in "\n".join(m["text"] for m in history)

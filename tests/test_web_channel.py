@@ -1,0 +1,210 @@
+"""The web and partner channels through the real app, against a stand-in Rasa (see standins.py).
+
+The same path against the real Rasa is in test_channels_e2e.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.rasa_client import replica_for
+from api.settings import ApiSettings
+from knowledge.search import Searcher
+from tests.standins import RasaStandIn
+
+pytestmark = pytest.mark.slow
+
+CITATION = {"doc": "plan", "item": 3, "title": "根治拖欠农民工工资", "quote": "……", "departments": ["省人社厅"]}
+PHONE = "13812345678"
+
+
+def policy_reply(sender: str, message: str) -> list[dict[str, Any]]:
+    return [
+        {"recipient_id": sender, "text": "可以找劳动保障监察。", "custom": {"citations": [CITATION]}},
+        {
+            "recipient_id": sender,
+            "text": "要登记吗？",
+            "buttons": [{"title": "登记欠薪", "payload": "/start_wage_intake"}],
+        },
+    ]
+
+
+def settings_for(tmp_path: Path, rasa_urls: str, **extra: Any) -> ApiSettings:
+    return ApiSettings(
+        database_url=f"sqlite:///{tmp_path / 'api.db'}",
+        pii_key_file=str(tmp_path / "pii.key"),
+        rasa_urls=rasa_urls,
+        **extra,
+    )
+
+
+@pytest.fixture()
+def rasa() -> Iterator[RasaStandIn]:
+    with RasaStandIn(policy_reply) as standin:
+        yield standin
+
+
+@pytest.fixture()
+def client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
+    settings = settings_for(tmp_path, rasa.url, rate_per_minute=5, channel_api_keys="k-one,k-two")
+    with TestClient(create_app(settings, searcher=searcher)) as test_client:
+        yield test_client
+
+
+def send(client: TestClient, text: str, session: str = "session-0001", **more: Any) -> Any:
+    return client.post("/api/web/messages", json={"session_id": session, "text": text, **more})
+
+
+def test_a_question_gets_the_replies_with_citations_and_buttons(client: TestClient, rasa: RasaStandIn) -> None:
+    response = send(client, "老板欠我工资")
+    assert response.status_code == 200
+    replies = response.json()["replies"]
+    assert replies[0]["citations"][0]["item"] == 3 and replies[0]["citations"][0]["departments"] == ["省人社厅"]
+    assert replies[1]["buttons"] == [{"title": "登记欠薪", "payload": "/start_wage_intake"}]
+    assert all(r["id"] for r in replies)
+    assert rasa.received[0] == {"sender": "web:session-0001", "message": "老板欠我工资", "metadata": {}}
+
+
+def test_history_restores_the_conversation_in_order(client: TestClient) -> None:
+    send(client, "第一句")
+    send(client, "", payload="/start_wage_intake", title="登记欠薪")
+    messages = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"]
+    assert [(m["role"], m["text"]) for m in messages][:4] == [
+        ("user", "第一句"),
+        ("bot", "可以找劳动保障监察。"),
+        ("bot", "要登记吗？"),
+        ("user", "登记欠薪"),
+    ]
+    assert messages[1]["citations"][0]["item"] == 3
+    other = client.get("/api/web/history", params={"session_id": "session-0002"}).json()["messages"]
+    assert other == []
+
+
+def test_personal_data_never_reaches_rasa_logs_or_history(
+    client: TestClient, rasa: RasaStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    text = f"我电话{PHONE}，身份证11010519491231002X，卡号6222 0202 0000 0000 006"
+    send(client, text)
+    sent = rasa.received[-1]["message"]
+    assert PHONE not in sent and "11010519491231002X" not in sent and "[身份证号]" in sent
+    assert "[手机号#" in sent
+    stored = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"][0]["text"]
+    assert PHONE not in stored
+    assert PHONE not in caplog.text and "11010519491231002X" not in caplog.text
+
+
+def test_empty_and_overlong_messages_get_a_friendly_reply_without_rasa(client: TestClient, rasa: RasaStandIn) -> None:
+    empty = send(client, "   ")
+    assert empty.status_code == 200 and "请输入" in empty.json()["replies"][0]["text"]
+    long = send(client, "欠" * 2000)
+    assert long.status_code == 200 and "太长" in long.json()["replies"][0]["text"]
+    assert rasa.received == []
+
+
+def test_emoji_and_mixed_scripts_pass_through(client: TestClient, rasa: RasaStandIn) -> None:
+    assert send(client, "老板跑路了😭 laoban qian gongzi 咋办？？").status_code == 200
+    assert rasa.received[-1]["message"] == "老板跑路了😭 laoban qian gongzi 咋办？？"
+
+
+@pytest.mark.parametrize(
+    ("standin", "why"),
+    [
+        (RasaStandIn(status=500), "error"),
+        (RasaStandIn(lambda s, m: []), "empty"),
+        (RasaStandIn(delay_s=2.0), "timeout"),
+    ],
+)
+def test_rasa_failure_is_an_apology_with_the_hotline(
+    tmp_path: Path, searcher: Searcher, standin: RasaStandIn, why: str
+) -> None:
+    with standin, TestClient(create_app(settings_for(tmp_path, standin.url, rasa_timeout_s=0.5), searcher)) as client:
+        reply = send(client, "欠薪").json()["replies"]
+    assert len(reply) == 1 and "12333" in reply[0]["text"], why
+
+
+def test_each_conversation_sticks_to_one_replica(tmp_path: Path, searcher: Searcher) -> None:
+    with RasaStandIn() as first, RasaStandIn() as second:
+        urls = [first.url, second.url]
+        with TestClient(create_app(settings_for(tmp_path, ",".join(urls)), searcher)) as client:
+            sessions = [f"session-{i:04d}" for i in range(12)]
+            for _ in range(2):
+                for session in sessions:
+                    send(client, "你好", session=session)
+        for standin in (first, second):
+            for request in standin.received:
+                assert replica_for(request["sender"], urls) == standin.url
+        assert first.received and second.received  # both replicas get conversations
+
+
+def test_rate_limit_per_conversation(client: TestClient) -> None:
+    codes = [send(client, f"问题{i}").status_code for i in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    assert send(client, "别人的问题", session="session-9999").status_code == 200
+
+
+def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:
+    assert (
+        client.post("/api/web/messages", content=b"{oops", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
+    assert send(client, "x", session="../../etc").status_code == 422
+    assert send(client, "", payload="<script>").status_code == 422
+    assert send(client, "同时", payload="/affirm").status_code == 422
+    huge = client.post("/api/web/messages", json={"session_id": "session-0001", "text": "欠" * 40_000})
+    assert huge.status_code == 413 and "太大" in huge.json()["detail"]
+
+
+def test_body_limit_without_content_length(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"session_id": "session-0001", "text": "'
+        for _ in range(100):
+            yield "欠".encode() * 1000
+        yield b'"}'
+
+    response = client.post("/api/web/messages", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_feedback_only_on_the_sessions_own_answers(client: TestClient) -> None:
+    reply_id = send(client, "欠薪").json()["replies"][0]["id"]
+    ok = client.post("/api/web/feedback", json={"session_id": "session-0001", "reply_id": reply_id, "rating": "up"})
+    assert ok.status_code == 204
+    other = client.post(
+        "/api/web/feedback", json={"session_id": "session-0002", "reply_id": reply_id, "rating": "down"}
+    )
+    assert other.status_code == 404
+    bad = client.post("/api/web/feedback", json={"session_id": "session-0001", "reply_id": reply_id, "rating": "meh"})
+    assert bad.status_code == 422
+
+
+def test_partner_channel_needs_its_key(client: TestClient, rasa: RasaStandIn) -> None:
+    body = {"source": "hotline", "user_id": "agent-7", "text": "欠薪咋办"}
+    assert client.post("/api/channels/json/messages", json=body).status_code == 401
+    assert client.post("/api/channels/json/messages", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    ok = client.post("/api/channels/json/messages", json=body, headers={"X-API-Key": "k-two"})
+    assert ok.status_code == 200 and ok.json()["replies"][0]["citations"][0]["item"] == 3
+    assert rasa.received[-1]["sender"] == "hotline:agent-7"
+
+
+def test_cors_allows_only_the_listed_sites(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> None:
+    settings = settings_for(tmp_path, rasa.url, cors_origins="https://rsj.example.gov.cn")
+    with TestClient(create_app(settings, searcher)) as client:
+        allowed = client.options(
+            "/api/web/messages",
+            headers={"Origin": "https://rsj.example.gov.cn", "Access-Control-Request-Method": "POST"},
+        )
+        assert allowed.headers.get("access-control-allow-origin") == "https://rsj.example.gov.cn"
+        other = client.post(
+            "/api/web/messages",
+            json={"session_id": "session-0001", "text": "你好"},
+            headers={"Origin": "https://evil.example.com"},
+        )
+        assert "access-control-allow-origin" not in other.headers
