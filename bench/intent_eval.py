@@ -58,6 +58,31 @@ def parse_all(system: System, texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def topics_by_search(system: System, texts: list[str]) -> list[dict[str, Any]]:
+    with httpx.Client(timeout=30) as client:
+        return [client.post(f"{system.api}/api/knowledge/topic", json={"text": t}).json() for t in texts]
+
+
+def explain(rows: list[dict[str, Any]], parsed: list[dict[str, Any]], searched: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where the in-scope errors come from, as counts only (no question is shown)."""
+    paths: dict[str, int] = defaultdict(int)
+    wrong_intents: dict[str, int] = defaultdict(int)
+    for row, result, search in zip(rows, parsed, searched, strict=True):
+        topic = row.get("topic") or "other"
+        if topic not in TOPIC_INTENTS:
+            continue
+        predicted = (result.get("intent") or {}).get("name")
+        if predicted in TOPIC_INTENTS[topic]:
+            paths["correct"] += 1
+            continue
+        wrong_intents[str(predicted)] += 1
+        search_right = search.get("intent") in TOPIC_INTENTS[topic]
+        in_scope = bool(search.get("in_scope"))
+        scope = "in" if in_scope else "out of"
+        paths[f"wrong; search {scope} scope, its topic {'right' if search_right else 'wrong'}"] += 1
+    return {"paths": dict(paths), "wrong_intents": dict(sorted(wrong_intents.items(), key=lambda kv: -kv[1]))}
+
+
 def score(rows: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> dict[str, Any]:
     per: dict[str, list[bool]] = defaultdict(list)
     for row, result in zip(rows, parsed, strict=True):
@@ -82,6 +107,7 @@ def main() -> int:
     parser.add_argument("file")
     parser.add_argument("--model")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="count where in-scope errors come from")
     args = parser.parse_args()
     try:
         lines = Path(args.file).read_text(encoding="utf-8").splitlines()
@@ -97,9 +123,12 @@ def main() -> int:
             system.start_rasa(model)
             system.wait_until_ready()
             parsed = parse_all(system, [str(r["text"]) for r in rows])
+            searched = topics_by_search(system, [str(r["text"]) for r in rows]) if args.explain else []
         finally:
             system.stop()
     report = {"model": model.name, "file": args.file, **score(rows, parsed)}
+    if args.explain:
+        report["explain"] = explain(rows, parsed, searched)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
@@ -109,6 +138,8 @@ def main() -> int:
         print(f"   out-of-scope recall {report['oos_recall']:.3f} (n={report['oos_n']})")
     for topic, figures in report["per_topic"].items():
         print(f"  {topic:<22} n={figures['n']:<4} {figures['accuracy']:.3f}")
+    if args.explain:
+        print(json.dumps(report["explain"], ensure_ascii=False, indent=2))
     return 0
 
 

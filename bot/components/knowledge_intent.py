@@ -69,6 +69,10 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             "diet_sure": 0.8,  # a DIET topic this sure stands when search scores it near its best
             "near_best": 0.03,  # how near, in search score
             "polite_question_chars": POLITE_QUESTION_CHARS,
+            # An in-scope decision of search is calibrated already: its intent must clear the
+            # FallbackClassifier (threshold 0.4) whatever search's raw probability, so the
+            # confidence is mapped onto [accepted_floor, 1].
+            "accepted_floor": 0.6,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -115,7 +119,17 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
                 and result.get("intent")
                 and result["confidence"] >= self.config["min_confidence"]
             ):
-                chosen = (result["intent"], float(result["confidence"]))
+                floor = self.config["accepted_floor"]
+                accepted = floor + (1.0 - floor) * float(result["confidence"])
+                intent = result["intent"]
+                if (
+                    name in TOPIC_INTENTS
+                    and name != intent
+                    and confidence >= self.config["diet_sure"]
+                    and self._near_best(result, name)
+                ):
+                    intent = name  # DIET is sure and search ranks its topic nearly as high
+                chosen = (intent, accepted)
             elif (
                 name in TOPIC_INTENTS
                 and result["confidence"] < self.config["out_of_scope_below"]
