@@ -21,7 +21,7 @@ from api.limits import Limits
 from api.middleware import BodyLimit, SecurityHeaders
 from api.pii import install_log_redaction
 from api.rasa_client import RasaClient
-from api.routers import actions, health, knowledge, pages, partner, web
+from api.routers import actions, health, knowledge, pages, partner, web, wechat
 from api.settings import ApiSettings
 from knowledge.search import Searcher, open_searcher
 
@@ -81,6 +81,14 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (health.router, knowledge.router, actions.router, web.router, partner.router, pages.router):
+    for router in (
+        health.router,
+        knowledge.router,
+        actions.router,
+        web.router,
+        partner.router,
+        wechat.router,  # brings its own lifespan: the customer-service API client
+        pages.router,
+    ):
         app.include_router(router)
     return app
