@@ -74,6 +74,12 @@ class System:
             "RASA_TRACKER_DB": str(self.scratch / "tracker.db"),
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            # The WeChat channel, as the account's console would configure it (tests/test_wechat.py).
+            "API_WECHAT_TOKEN": "gongyou-token",
+            "API_WECHAT_AES_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+            "API_WECHAT_APP_ID": "wx0123456789abcdef",
+            "API_WECHAT_APP_SECRET": "app-secret-1",
+            "API_WECHAT_API_BASE": "http://127.0.0.1:9",
             **self.extra_env,
         }
 

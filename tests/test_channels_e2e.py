@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.system import System
+from tests.test_wechat import reply_text, sealed, text_xml
 
 pytestmark = pytest.mark.slow
 
@@ -69,3 +70,13 @@ def test_intake_over_the_web_keeps_the_phone_out_of_rasa(system: System) -> None
 
     history = httpx.get(f"{system.api}/api/web/history", params={"session_id": who}).json()["messages"]
     assert match.group() in "\n".join(m["text"] for m in history)
+
+
+def test_a_wechat_message_gets_the_same_answer(system: System) -> None:
+    body, query = sealed(text_xml("老板欠我三个月工资不给怎么办"))
+    response = httpx.post(
+        f"{system.api}/wechat", params=query, content=body, headers={"content-type": "text/xml"}, timeout=30
+    )
+    answer = reply_text(response)
+    assert "第（三）项" in answer and "依据：第（三）项" in answer, answer
+    assert "回复数字" in answer  # the intake offer, as numbered choices

@@ -158,7 +158,7 @@ def post(client: TestClient, plain: str, **how: Any) -> httpx2.Response:
     return client.post("/wechat", params=query, content=body, headers={"content-type": "text/xml"})
 
 
-def reply_text(response: httpx2.Response) -> str:
+def reply_text(response: httpx2.Response | httpx.Response) -> str:
     """The passive reply decrypted as WeChat would, or "success"."""
     assert response.status_code == 200, response.text
     if response.text == SUCCESS:
