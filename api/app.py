@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from actions import services
 from actions.case_store import CaseStore
 from actions.pii_vault import Cipher, PiiVault, load_key
+from api.channels.registry import ChannelRegistry
 from api.conversation import Conversations
 from api.history import History
 from api.limits import Limits
@@ -57,6 +58,7 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         rasa = RasaClient(settings.rasa_url_list, settings.rasa_timeout_s)
         limits = Limits(settings.redis_url)
         app.state.cases = cases
+        app.state.channels = ChannelRegistry(history)
         app.state.conversations = Conversations(
             rasa, history, limits, vault, settings.max_message_chars, settings.rate_per_minute
         )

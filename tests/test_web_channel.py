@@ -208,3 +208,12 @@ def test_cors_allows_only_the_listed_sites(tmp_path: Path, searcher: Searcher, r
             headers={"Origin": "https://evil.example.com"},
         )
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_staff_message_shows_in_the_widgets_history_masked(client: TestClient) -> None:
+    send(client, "转人工")
+    registry = client.app.state.channels  # type: ignore[attr-defined]
+    told = client.portal.call(registry.tell, "web:session-0001", f"您好，我是工作人员小王。我们会打您留的 {PHONE}。")  # type: ignore[union-attr]
+    assert told is True
+    last = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"][-1]
+    assert last["role"] == "staff" and "工作人员小王" in last["text"] and PHONE not in last["text"]

@@ -547,3 +547,14 @@ def test_split_keeps_everything_within_the_limit(text: str, limit: int) -> None:
     parts = split_for_wechat(text, limit)
     assert all(0 < len(p.encode()) <= limit for p in parts)
     assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_a_staff_message_reaches_the_worker_through_the_customer_service_api(
+    client: TestClient, api: WeChatApiStandIn
+) -> None:
+    registry = client.app.state.channels  # type: ignore[attr-defined]
+    text = "您好，我是人社局的工作人员，您的欠薪投诉已转给劳动保障监察，有事可打 0351-12345678。"
+    assert client.portal.call(registry.tell, f"wechat:{OPENID}", text) is True  # type: ignore[union-attr]
+    assert api.texts() == [text]
+    stored = registry.history.messages(f"wechat:{OPENID}")[-1]
+    assert stored.role == "staff" and stored.text == text  # a landline is no personal number

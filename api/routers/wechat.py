@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from api.channels.registry import ChannelRegistry
 from api.channels.wechat import (
     CHOICE_EXPIRED,
     SUCCESS,
@@ -101,6 +102,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         window_s=settings.wechat_timestamp_window_s,
     )
     app.state.wechat = channel
+    registry: ChannelRegistry | None = getattr(app.state, "channels", None)
+    if registry is not None and channel.envelope is not None:
+
+        async def push(openid: str, text: str) -> bool:
+            # In order, each part within WeChat's size limit.
+            for part in split_for_wechat(text):
+                if not await client.send_text(openid, part):
+                    return False
+            return True
+
+        registry.register("wechat", push)
     try:
         yield
     finally:
