@@ -82,7 +82,9 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
             allow_headers=["Content-Type"],
         )
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, per_path={"/webhook": settings.actions_max_body_bytes}
+    )
     for router in (
         health.router,
         knowledge.router,

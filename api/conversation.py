@@ -90,6 +90,17 @@ def reply_from_rasa(message: dict[str, Any]) -> tuple[Reply, bool]:
     return reply, bool((custom or {}).get("handoff"))
 
 
+def merge_replies(pairs: list[tuple[Reply, bool]]) -> Turn:
+    """Rasa's REST channel sends an answer's custom payload as a message of its own: join it to the answer."""
+    replies: list[Reply] = []
+    for reply, _ in pairs:
+        if replies and not reply.text and not reply.buttons:
+            replies[-1].citations.extend(reply.citations)
+        elif reply.text or reply.buttons or reply.citations:
+            replies.append(reply)
+    return Turn(replies, handoff=any(handoff for _, handoff in pairs))
+
+
 class Conversations:
     def __init__(
         self,
@@ -137,8 +148,7 @@ class Conversations:
             message = shown = await asyncio.to_thread(self._redact, inbound, text)
         try:
             raw = await self.rasa.send(inbound.conversation, message)
-            pairs = [reply_from_rasa(m) for m in raw]
-            turn = Turn([r for r, _ in pairs], handoff=any(h for _, h in pairs))
+            turn = merge_replies([reply_from_rasa(m) for m in raw])
         except RasaUnavailable:
             turn = Turn([Reply(FAILURE_REPLY)], failed=True)
         stored = [StoredMessage(role="user", text=shown)]

@@ -32,17 +32,20 @@ async def _too_large(send: Send, limit: int) -> None:
 class BodyLimit:
     """413 before reading past the limit, whether or not the client sent a Content-Length."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        # Rasa's calls to the actions carry the whole tracker and domain: far larger than a message.
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.per_path.get(scope.get("path", ""), self.default_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(send, self.max_bytes)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await _too_large(send, max_bytes)
             return
         received = 0
         started = False
@@ -52,9 +55,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # An HTTPException, so FastAPI's body parsing passes it on as a 413.
-                    raise HTTPException(status_code=413, detail=f"请求太大了（最多 {self.max_bytes} 字节）")
+                    raise HTTPException(status_code=413, detail=f"请求太大了（最多 {max_bytes} 字节）")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -68,7 +71,7 @@ class BodyLimit:
         except HTTPException as exc:
             if started or exc.status_code != 413:
                 raise
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, max_bytes)
 
 
 class SecurityHeaders:

@@ -34,6 +34,8 @@ class ApiSettings(BaseSettings):
     # Redis for dedupe and rate limits shared by several api processes; empty keeps them in-process.
     redis_url: str = ""
     max_body_bytes: int = 64 * 1024
+    # Rasa's action calls hold the whole tracker and domain; a long conversation passes 64 KB.
+    actions_max_body_bytes: int = 32 * 1024 * 1024
     # A longer message gets a friendly reply asking for a shorter one, and never reaches Rasa.
     max_message_chars: int = 1000
     # Messages per conversation (web session, WeChat user) per minute.

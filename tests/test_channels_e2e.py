@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.conversation import FAILURE_REPLY
 from tests.system import System
 from tests.test_wechat import reply_text, sealed, text_xml
 
@@ -80,3 +81,18 @@ def test_a_wechat_message_gets_the_same_answer(system: System) -> None:
     answer = reply_text(response)
     assert "第（三）项" in answer and "依据：第（三）项" in answer, answer
     assert "回复数字" in answer  # the intake offer, as numbered choices
+
+
+def test_a_long_conversation_keeps_getting_answers(system: System) -> None:
+    """Rasa's calls to the actions grow with the conversation; they must never hit the message size limit."""
+    who = session()
+    questions = ["老板欠我三个月工资不给怎么办", "娃想在太原上小学要准备啥", "能申请公租房不", "请不起律师咋办"]
+    for _ in range(5):
+        for question in questions:
+            turn = ask(system, who, question)
+            assert turn["replies"][0]["citations"] and FAILURE_REPLY not in text_of(turn)
+    ask(system, who, payload="/start_wage_intake")
+    for answer in ["工地", "恒泰小区三期工地", "太原市小店区", "去年3月到12月", "两万五", "12个人", "有合同"]:
+        turn = ask(system, who, answer)
+        assert turn["replies"] and FAILURE_REPLY not in text_of(turn), (answer, text_of(turn))
+    assert "139****5678" in text_of(ask(system, who, PHONE))

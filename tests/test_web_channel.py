@@ -217,3 +217,21 @@ def test_a_staff_message_shows_in_the_widgets_history_masked(client: TestClient)
     assert told is True
     last = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"][-1]
     assert last["role"] == "staff" and "工作人员小王" in last["text"] and PHONE not in last["text"]
+
+
+def test_a_citation_sent_as_its_own_message_joins_its_answer(tmp_path: Path, searcher: Searcher) -> None:
+    def split(sender: str, message: str) -> list[dict[str, Any]]:
+        # What Rasa's REST channel does with an utterance that has text and a custom payload.
+        return [{"recipient_id": sender, "text": "可以找劳动保障监察。"}, {"custom": {"citations": [CITATION]}}]
+
+    with RasaStandIn(split) as standin, TestClient(create_app(settings_for(tmp_path, standin.url), searcher)) as client:
+        replies = send(client, "欠薪").json()["replies"]
+    assert len(replies) == 1 and replies[0]["citations"][0]["item"] == 3
+
+
+def test_rasas_large_action_calls_are_not_cut_by_the_message_limit(client: TestClient) -> None:
+    events = b'{"e": 1},' * 20_000
+    tracker_sized = b'{"next_action": "action_answer_policy", "tracker": {"events": [' + events + b"{}]}}"
+    response = client.post("/webhook", params={"token": "wrong"}, content=tracker_sized)
+    # Refused for the token (none is configured here: 503), not for the size.
+    assert len(tracker_sized) > 64 * 1024 and response.status_code == 503
