@@ -28,7 +28,7 @@ RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index train validate run chromium test test-fast lint eval bench bench-dialogue intent-eval nlu-report calibrate clean
+.PHONY: help venv venv-rasa index train validate run chromium test test-fast lint eval bench bench-dialogue bench-load intent-eval nlu-report calibrate clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
@@ -121,6 +121,9 @@ intent-eval: train ## intent accuracy of the trained bot on EVAL_FILE, per topic
 
 bench-dialogue: train ## per-turn latency over Rasa's REST channel and memory: bench/dialogue.py
 	$(PY) bench/dialogue.py
+
+bench-load: train ## concurrent conversations through the api and straight to Rasa: bench/load.py
+	$(PY) bench/load.py
 
 nlu-report: venv-rasa $(KNOWLEDGE_NLU) ## NLU 3-fold cross-validation (DIET and the CRF alone) -> .cache/rasa/nlu-report
 	@rm -rf .cache/rasa/nlu-all && mkdir -p .cache/rasa/nlu-all && cp -r nlu_data/*.yml $(KNOWLEDGE_NLU) .cache/rasa/nlu-all/

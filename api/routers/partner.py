@@ -6,13 +6,13 @@ the web channel's, so a bridge renders citations and buttons its own way.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.conversation import PAYLOAD_PATTERN, BadPayload, Conversations, Inbound, RateLimited
+from api.channels import json_api
+from api.conversation import PAYLOAD_PATTERN, Conversations
 from api.errors import documented
 from api.routers.web import MessagesOut
 
@@ -26,14 +26,6 @@ class PartnerMessage(BaseModel):
     payload: str = Field(default="", max_length=400, pattern=PAYLOAD_PATTERN)
 
 
-def _check_key(request: Request, key: str | None) -> None:
-    keys: list[str] = request.app.state.settings.channel_api_key_list
-    if not keys:
-        raise HTTPException(status_code=503, detail="this channel has no API keys configured")
-    if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
-        raise HTTPException(status_code=401, detail="API key missing or wrong")
-
-
 @router.post(
     "/messages",
     response_model=MessagesOut,
@@ -42,13 +34,10 @@ def _check_key(request: Request, key: str | None) -> None:
 async def post_message(
     request: Request, body: PartnerMessage, x_api_key: Annotated[str | None, Header()] = None
 ) -> Any:
-    _check_key(request, x_api_key)
     conversations: Conversations = request.app.state.conversations
-    inbound = Inbound(channel=body.source, sender=body.user_id, text=body.text, payload=body.payload)
     try:
-        turn = await conversations.handle(inbound)
-    except RateLimited as exc:
-        raise HTTPException(status_code=429, detail=str(exc)) from None
-    except BadPayload as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    return {"replies": [r.to_json() for r in turn.replies], "handoff": turn.handoff}
+        json_api.verify_api_key(x_api_key, request.app.state.settings.channel_api_key_list)
+        inbound = json_api.parse_partner(body.source, body.user_id, body.text, body.payload)
+        return await json_api.answer(conversations, inbound)
+    except json_api.Refused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.detail) from None

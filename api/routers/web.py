@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from api.conversation import PAYLOAD_PATTERN, BadPayload, Conversations, Inbound, RateLimited
+from api.channels import json_api
+from api.conversation import PAYLOAD_PATTERN, Conversations
 from api.errors import documented
 
 router = APIRouter(prefix="/api/web", tags=["web"])
@@ -86,14 +87,11 @@ def _conversations(request: Request) -> Conversations:
 
 @router.post("/messages", response_model=MessagesOut, responses=documented(400, 413, 429))
 async def post_message(request: Request, body: MessageIn) -> Any:
-    inbound = Inbound(channel="web", sender=body.session_id, text=body.text, payload=body.payload, title=body.title)
+    inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
     try:
-        turn = await _conversations(request).handle(inbound)
-    except RateLimited as exc:
-        raise HTTPException(status_code=429, detail=str(exc)) from None
-    except BadPayload as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    return {"replies": [r.to_json() for r in turn.replies], "handoff": turn.handoff}
+        return await json_api.answer(_conversations(request), inbound)
+    except json_api.Refused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.detail) from None
 
 
 @router.get("/history", response_model=HistoryOut)
