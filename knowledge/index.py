@@ -4,7 +4,8 @@ Units are the plan's clauses and item titles (encoded as passages) and the ways
 workers ask (item questions, approved answers' questions and titles, encoded as
 queries, since question-to-question similarity is symmetric). The vectors are cached
 on disk under a name holding the model and a hash of the content, so an edit of the
-knowledge rebuilds in seconds and nothing else is ever retrained.
+knowledge rebuilds in seconds and nothing else is ever retrained; a publish passes the
+live index, whose vectors of unchanged units are reused, so only new text is encoded.
 """
 
 from __future__ import annotations
@@ -82,15 +83,32 @@ def cache_name(embedder: Embedder, kb: KnowledgeBase) -> str:
     return f"{embedder.slug}-{kb.content_hash}-v{INDEX_VERSION}"
 
 
-def _encode(embedder: Embedder, units: list[Unit], progress: bool) -> np.ndarray:
+def _known_vectors(index: Index | None, embedder: Embedder) -> dict[tuple[str, str], np.ndarray]:
+    """An earlier index's vectors by (side, text): for one model, the encoding depends on nothing else."""
+    if index is None or index.meta.get("model") != embedder.name or index.vectors.shape[1] != embedder.dim:
+        return {}
+    return {(u.side, u.text): index.vectors[i] for i, u in enumerate(index.units)}
+
+
+def _encode(
+    embedder: Embedder, units: list[Unit], progress: bool, reuse: Index | None = None
+) -> tuple[np.ndarray, int]:
+    """The units' vectors and how many were reused rather than encoded."""
     from tqdm import tqdm
 
     vectors = np.zeros((len(units), embedder.dim), dtype=np.float32)
+    known = _known_vectors(reuse, embedder)
+    reused = 0
+    for i, u in enumerate(units):
+        vector = known.get((u.side, u.text))
+        if vector is not None:
+            vectors[i] = vector
+            reused += 1
     order = {
-        "passage": [i for i, u in enumerate(units) if u.side == "passage"],
-        "query": [i for i, u in enumerate(units) if u.side == "query"],
+        side: [i for i, u in enumerate(units) if u.side == side and (u.side, u.text) not in known]
+        for side in ("passage", "query")
     }
-    bar = tqdm(total=len(units), desc="embedding", unit="text", disable=not progress)
+    bar = tqdm(total=len(units) - reused, desc="embedding", unit="text", disable=not progress)
     for side, positions in order.items():
         encode = embedder.passages if side == "passage" else embedder.queries
         for start in range(0, len(positions), ENCODE_CHUNK):
@@ -98,7 +116,7 @@ def _encode(embedder: Embedder, units: list[Unit], progress: bool) -> np.ndarray
             vectors[chunk] = encode([units[i].text for i in chunk])
             bar.update(len(chunk))
     bar.close()
-    return vectors
+    return vectors, reused
 
 
 def _assemble(units: list[Unit], vectors: np.ndarray, tokenizer: Tokenizer, meta: dict[str, object]) -> Index:
@@ -119,8 +137,13 @@ def load_or_build(
     *,
     force: bool = False,
     progress: bool = False,
+    reuse: Index | None = None,
 ) -> tuple[Index, bool]:
-    """The index for this content and model; returns (index, whether it was built now)."""
+    """The index for this content and model; returns (index, whether it was built now).
+
+    ``reuse``: an index of the same model (the live one) whose vectors are taken for
+    units whose text has not changed.
+    """
     folder = index_dir / cache_name(embedder, kb)
     units = units_of(kb)
     if not force and (folder / "meta.json").exists():
@@ -131,12 +154,13 @@ def load_or_build(
             return _assemble(units, vectors, tokenizer, stored), False
 
     started = time.perf_counter()
-    vectors = _encode(embedder, units, progress)
+    vectors, reused = _encode(embedder, units, progress, reuse)
     meta: dict[str, object] = {
         "model": embedder.name,
         "content_hash": kb.content_hash,
         "version": INDEX_VERSION,
         "units": len(units),
+        "reused": reused,
         "encode_seconds": round(time.perf_counter() - started, 3),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

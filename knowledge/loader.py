@@ -1,17 +1,21 @@
 """The single entry point to the knowledge base's data.
 
-Everything the office maintains lives as YAML under ``knowledge/data/`` (a database
-later): the plan (``plan.yml``, imported once from the seed text), how workers ask
-about each item (``item_questions.yml``), approved answers (``answers.yml``) and
-contacts (``contacts.yml``). The lexicons shared with the NLU live in ``nlu_data/``:
-``jieba/userdict.txt`` (one term per line: word, frequency, tag — no comments, since
-Rasa's JiebaTokenizer loads every file of that folder as is) and ``synonyms.yml``.
+Everything the office maintains lives as YAML under ``knowledge/data/``: the plan
+(``plan.yml``, imported once from the seed text), how workers ask about each item
+(``item_questions.yml``), approved answers (``answers.yml``) and contacts
+(``contacts.yml``). The plan, the questions and the answers can also live in the
+versioned knowledge store (``knowledge/store.py``), which assembles its knowledge
+base with ``assemble`` from its published versions and the files' other parts. The
+lexicons shared with the NLU live in ``nlu_data/``: ``jieba/userdict.txt`` (one term
+per line: word, frequency, tag — no comments, since Rasa's JiebaTokenizer loads every
+file of that folder as is) and ``synonyms.yml``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +100,7 @@ def _document(raw: dict[str, Any], questions: dict[int, list[str]]) -> Document:
                 lead=tuple(entry.get("lead") or ()),
                 clauses=split_clauses(n, entry["text"]),
                 questions=tuple(questions.get(n, ())),
+                effective=str(entry.get("effective") or ""),
             )
         )
     doc = raw["document"]
@@ -120,11 +125,20 @@ def document_to_yaml(document: Document) -> str:
             "preamble": document.preamble,
         },
         "parts": [{"part": n, "title": t} for n, t in document.parts],
-        "items": [{k: v for k, v in it.to_json().items() if k != "clauses"} for it in document.items],
+        "items": [_item_yaml(it) for it in document.items],
     }
     header = "# 《2019年山西省农民工工作要点》, imported from knowledge/seeds/ by\n"
     header += "# `python -m knowledge import-plan`. Item texts are verbatim: edit with care.\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def _item_yaml(item: Item) -> dict[str, Any]:
+    """An item as plan.yml holds it: no derived clauses, no effective date while it is as printed."""
+    data = item.to_json()
+    del data["clauses"]
+    if not data["effective"]:
+        del data["effective"]
+    return data
 
 
 def _answers(raw: list[dict[str, Any]], items: set[int], contacts: set[str]) -> list[ApprovedAnswer]:
@@ -181,21 +195,17 @@ def _user_words(path: Path) -> tuple[str, ...]:
     return tuple(words)
 
 
-def content_hash(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+@dataclass(frozen=True)
+class Supporting:
+    """The parts of the knowledge that stay files even with the knowledge store."""
+
+    contacts: tuple[Contact, ...]
+    out_of_scope: tuple[OutOfScopeTopic, ...]
+    next_steps: dict[int, str]
+    lexicon: Lexicon
 
 
-def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> KnowledgeBase:
-    """Load and validate the whole knowledge base."""
-    questions_raw = _read_yaml(data_dir / QUESTIONS_FILE) or {}
-    questions = {int(k): list(v or []) for k, v in questions_raw.items()}
-    document = _document(_read_yaml(data_dir / PLAN_FILE), questions)
-    item_numbers = {it.item for it in document.items}
-
+def load_supporting(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Supporting:
     contacts = tuple(
         Contact(
             id=c["id"],
@@ -206,8 +216,6 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         )
         for c in _read_yaml(data_dir / CONTACTS_FILE)
     )
-    answers = tuple(_answers(_read_yaml(data_dir / ANSWERS_FILE), item_numbers, {c.id for c in contacts}))
-
     out_of_scope = tuple(
         OutOfScopeTopic(
             id=t["id"],
@@ -218,9 +226,6 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         for t in _read_yaml(data_dir / OUT_OF_SCOPE_FILE) or []
     )
     next_steps = {int(k): str(v) for k, v in (_read_yaml(data_dir / NEXT_STEPS_FILE) or {}).items()}
-    missing = item_numbers - set(next_steps)
-    if missing:
-        raise KnowledgeError(f"{NEXT_STEPS_FILE}: no next step for items {sorted(missing)}")
     user_dict = nlu_dir / USER_DICT
     typos_raw = _read_yaml(data_dir / TYPOS_FILE) or {}
     lexicon = Lexicon(
@@ -229,18 +234,63 @@ def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> Knowle
         synonyms=_synonyms(_read_yaml(nlu_dir / SYNONYMS_FILE) or {}),
         typos={str(k): str(v) for k, v in typos_raw.items()},
     )
-    names = (PLAN_FILE, QUESTIONS_FILE, ANSWERS_FILE, CONTACTS_FILE, OUT_OF_SCOPE_FILE, NEXT_STEPS_FILE, TYPOS_FILE)
-    sources = [data_dir / f for f in names]
-    sources += [user_dict, nlu_dir / SYNONYMS_FILE]
+    return Supporting(contacts, out_of_scope, next_steps, lexicon)
+
+
+def content_hash(document: Document, answers: tuple[ApprovedAnswer, ...], supporting: Supporting) -> str:
+    """A hash of what the knowledge says, not of how its files are laid out.
+
+    The same content loaded from the YAML files or assembled from the knowledge store
+    hashes alike, so both share one cached index, and a rollback finds its old one.
+    """
+    lexicon = supporting.lexicon
+    content = {
+        "document": asdict(document),
+        "answers": [asdict(a) for a in answers],
+        "contacts": [asdict(c) for c in supporting.contacts],
+        "out_of_scope": [asdict(t) for t in supporting.out_of_scope],
+        "next_steps": list(supporting.next_steps.items()),
+        "synonyms": list(lexicon.synonyms.items()),
+        "typos": list(lexicon.typos.items()),
+    }
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode())
+    digest.update(lexicon.user_dict.read_bytes())  # word frequencies and tags steer jieba too
+    return digest.hexdigest()[:16]
+
+
+def assemble(document: Document, answers: tuple[ApprovedAnswer, ...], supporting: Supporting) -> KnowledgeBase:
+    """Check that the parts fit together and make the knowledge base."""
+    item_numbers = {it.item for it in document.items}
+    contact_ids = {c.id for c in supporting.contacts}
+    for answer in answers:
+        if not answer.items or not set(answer.items) <= item_numbers:
+            raise KnowledgeError(f"{ANSWERS_FILE}: {answer.id} must cite existing plan items")
+        if not set(answer.contacts) <= contact_ids:
+            raise KnowledgeError(f"{ANSWERS_FILE}: {answer.id} names an unknown contact")
+    missing = item_numbers - set(supporting.next_steps)
+    if missing:
+        raise KnowledgeError(f"{NEXT_STEPS_FILE}: no next step for items {sorted(missing)}")
     return KnowledgeBase(
         document=document,
         answers=answers,
-        contacts=contacts,
-        out_of_scope=out_of_scope,
-        next_steps=next_steps,
-        lexicon=lexicon,
-        content_hash=content_hash(sources),
+        contacts=supporting.contacts,
+        out_of_scope=supporting.out_of_scope,
+        next_steps=supporting.next_steps,
+        lexicon=supporting.lexicon,
+        content_hash=content_hash(document, answers, supporting),
     )
+
+
+def load_knowledge(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> KnowledgeBase:
+    """Load and validate the whole knowledge base."""
+    questions_raw = _read_yaml(data_dir / QUESTIONS_FILE) or {}
+    questions = {int(k): list(v or []) for k, v in questions_raw.items()}
+    document = _document(_read_yaml(data_dir / PLAN_FILE), questions)
+    supporting = load_supporting(data_dir, nlu_dir)
+    item_numbers = {it.item for it in document.items}
+    contact_ids = {c.id for c in supporting.contacts}
+    answers = tuple(_answers(_read_yaml(data_dir / ANSWERS_FILE), item_numbers, contact_ids))
+    return assemble(document, answers, supporting)
 
 
 def item_json(kb: KnowledgeBase, number: int) -> dict[str, Any]:

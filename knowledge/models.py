@@ -34,6 +34,7 @@ class Item:
     lead: tuple[str, ...]
     clauses: tuple[Clause, ...]
     questions: tuple[str, ...] = ()  # how workers ask about it; maintained by the office
+    effective: str = ""  # ISO date this text took effect; empty: as printed (the document's date)
 
     @property
     def source_text(self) -> str:
@@ -52,6 +53,7 @@ class Item:
             "departments": list(self.departments),
             "lead": list(self.lead),
             "clauses": [{"id": c.id, "text": c.text} for c in self.clauses],
+            "effective": self.effective,
         }
 
 
@@ -125,6 +127,7 @@ class Hit:
     contacts: list[dict[str, str]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)
+    effective: str = ""  # an approved answer: the date its text took effect (items: in citations)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

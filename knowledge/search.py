@@ -60,6 +60,8 @@ class SearchResult:
     out_of_scope_topic: dict[str, str] | None = None
     message: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The content hash of the knowledge that answered: a result never mixes two versions.
+    knowledge: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class SearchResult:
             "out_of_scope_topic": self.out_of_scope_topic,
             "message": self.message,
             "hits": [h.to_json() for h in self.hits],
+            "knowledge": self.knowledge,
         }
 
 
@@ -115,6 +118,10 @@ class Searcher:
         self._recent_lock = threading.Lock()
         self._entry_is_oos = np.array([e.startswith("oos:") for e in index.entries])
         self._is_answer_unit = np.array([u.entry.startswith("answer:") for u in units])
+
+    def current(self) -> Searcher:
+        """Itself: the same call as LiveSearcher.current(), for callers that pin one version."""
+        return self
 
     # ---- scoring -------------------------------------------------------------------
     def raw_scores(self, query: NormalizedQuery) -> tuple[np.ndarray, np.ndarray]:
@@ -207,11 +214,13 @@ class Searcher:
                     "clause_ids": [c[0] for c in clauses],
                     "departments": list(item.departments),
                     "lead": list(item.lead),
+                    "effective": item.effective or doc.printed,
                 }
             )
+        effective = ""
         if kind == "answer":
             answer = self._answers[key]
-            title, text = answer.title, answer.answer
+            title, text, effective = answer.title, answer.answer, answer.effective
             contacts = [self.kb.contact(c) for c in answer.contacts]
         else:
             title, text = doc.item(int(key)).title, None
@@ -234,6 +243,7 @@ class Searcher:
                 "dense_passage": float(signals.dense_passage[position]),
                 "lexical": float(signals.lexical[position]),
             },
+            effective=effective,
         )
 
     def ranked(self, signals: Signals, top_k: int) -> list[int]:
@@ -282,6 +292,7 @@ class Searcher:
                 confidence=0.0,
                 hits=[],
                 message="没有看到问题的内容，请用文字说一下您想问什么。",
+                knowledge=self.kb.content_hash,
             )
         normalized_at = time.perf_counter()
         signals = self.combine(*self.raw_scores(query))
@@ -311,6 +322,7 @@ class Searcher:
                 "score": (scored_at - normalized_at) * 1000,
                 "assemble": (finished - scored_at) * 1000,
             },
+            knowledge=self.kb.content_hash,
         )
 
 

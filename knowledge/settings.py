@@ -21,6 +21,8 @@ class KnowledgeSettings(BaseSettings):
     nlu_dir: Path = NLU_DIR
     calibration_file: Path = DATA_DIR / "calibration.json"
     torch_threads: int = 0  # 0: let torch decide
+    # The versioned knowledge store the office edits (knowledge/store.py); empty: <cache_dir>/knowledge.db.
+    store_url: str = ""
 
     @property
     def model_dir(self) -> Path:
@@ -29,3 +31,7 @@ class KnowledgeSettings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.cache_dir / "index"
+
+    @property
+    def store_database_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.cache_dir / 'knowledge.db'}"
