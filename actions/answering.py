@@ -27,6 +27,7 @@ from actions.replies import (
     Topic,
     citations_payload,
     did_you_mean,
+    evidence_payload,
     policy_answer,
     unknown_answer,
 )
@@ -96,7 +97,9 @@ def offer_for(topic: Topic | None, hit: Hit) -> str | None:
     return next((JOURNEY_OF_ITEM[i] for i in hit.items if i in JOURNEY_OF_ITEM), None)
 
 
-def send_answer(dispatcher: CollectingDispatcher, hit: Hit, offer: str | None) -> None:
+def send_answer(
+    dispatcher: CollectingDispatcher, hit: Hit, offer: str | None, evidence: dict[str, Any] | None = None
+) -> None:
     kb = services.current().searcher.kb
     text = policy_answer(kb, hit)
     buttons: list[dict[str, str]] = []
@@ -104,7 +107,10 @@ def send_answer(dispatcher: CollectingDispatcher, hit: Hit, offer: str | None) -
         question, payload = OFFERS[offer]
         text += f"\n{question}"
         buttons = [{"title": "好的", "payload": payload}, {"title": "不用了", "payload": "/deny"}]
-    dispatcher.utter_message(text=text, buttons=buttons, json_message={"citations": citations_payload(hit)})
+    custom: dict[str, Any] = {"citations": citations_payload(hit)}
+    if evidence:
+        custom["evidence"] = evidence
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=custom)
 
 
 async def answer(
@@ -116,12 +122,13 @@ async def answer(
     topic = TOPICS.get(intent or "")
     result = await search(text)
     decision = decide(result, topic, confidence)
+    evidence = evidence_payload(result, intent, confidence)
     unanswered = float(tracker.get_slot("unanswered_turns") or 0)
     events: list[dict[str, Any]] = []
 
     if decision.kind == "answer" and decision.hit:
         offer = offer_for(topic, decision.hit) if allow_offer else None
-        send_answer(dispatcher, decision.hit, offer)
+        send_answer(dispatcher, decision.hit, offer, evidence)
         return [
             SlotSet("offered_journey", offer),
             SlotSet("unanswered_turns", 0.0),
@@ -130,7 +137,7 @@ async def answer(
         ]
     if decision.kind == "choose":
         message, buttons = did_you_mean(list(decision.choices))
-        dispatcher.utter_message(text=message, buttons=buttons)
+        dispatcher.utter_message(text=message, buttons=buttons, json_message={"evidence": evidence})
         return [SlotSet("offered_journey", None), SlotSet("last_question", text[:500])]
     if decision.kind == "empty":
         dispatcher.utter_message(text=result.message or "请用文字说一下您遇到了什么事。")
@@ -142,7 +149,9 @@ async def answer(
         dispatcher.utter_message(text="这个问题我还是答不上来，帮您找工作人员。")
         return events + handoff_events(dispatcher, "bot_could_not_answer")
     topic_contact = (result.out_of_scope_topic or {}).get("contact")
-    dispatcher.utter_message(text=unknown_answer(topic_contact), buttons=[HANDOFF_BUTTON])
+    dispatcher.utter_message(
+        text=unknown_answer(topic_contact), buttons=[HANDOFF_BUTTON], json_message={"evidence": evidence}
+    )
     return [*events, SlotSet("unanswered_turns", unanswered)]
 
 

@@ -171,6 +171,19 @@ class CaseStore:
             row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
             return _case(row) if row else None
 
+    def find(self, status: str = "", text: str = "", limit: int = 100) -> list[Case]:
+        """Cases for the console, newest first; ``text`` matches the number, employer or place."""
+        query = select(CaseRow).order_by(CaseRow.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(CaseRow.status == status)
+        if text:
+            like = f"%{text}%"
+            query = query.where(
+                CaseRow.case_number.ilike(like) | CaseRow.employer.ilike(like) | CaseRow.place.ilike(like)
+            )
+        with self.sessions() as session:
+            return [_case(row) for row in session.scalars(query).all()]
+
     def ciphertext_contact(self, case_number: str) -> str | None:
         """The encrypted phone of a case (for staff with the key), None once purged."""
         with self.sessions() as session:

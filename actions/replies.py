@@ -12,6 +12,7 @@ from typing import Any
 
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Hit
+from knowledge.search import SearchResult
 
 MAX_QUOTE_CHARS = 120
 DOC_SHORT = "《2019年山西省农民工工作要点》"
@@ -71,6 +72,20 @@ def citations_payload(hit: Hit) -> list[dict[str, Any]]:
         }
         for c in hit.citations
     ]
+
+
+def evidence_payload(result: SearchResult, intent: str | None, confidence: float) -> dict[str, Any]:
+    """What the bot based its answer on, for the staff console (never shown to the worker)."""
+    return {
+        "intent": intent,
+        "confidence": round(confidence, 3),
+        "in_scope": result.in_scope,
+        "scope_confidence": round(result.confidence, 3),
+        "hits": [
+            {"kind": h.kind, "title": h.title, "items": list(h.items), "score": round(h.score, 3)}
+            for h in result.hits[:3]
+        ],
+    }
 
 
 def _departments(citation: dict[str, Any]) -> str:

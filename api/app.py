@@ -15,14 +15,29 @@ from starlette.concurrency import run_in_threadpool
 from actions import services
 from actions.case_store import CaseStore
 from actions.pii_vault import Cipher, PiiVault, load_key
+from api.accounts import AccountStore
 from api.channels.registry import ChannelRegistry
 from api.conversation import Conversations
+from api.handoff import HandoffStore
 from api.history import History
 from api.limits import Limits
 from api.middleware import BodyLimit, SecurityHeaders
+from api.migrate import upgrade
 from api.pii import install_log_redaction
 from api.rasa_client import RasaClient
-from api.routers import actions, health, knowledge, pages, partner, web, wechat
+from api.routers import (
+    actions,
+    auth,
+    console,
+    console_pages,
+    health,
+    knowledge,
+    pages,
+    partner,
+    quality,
+    web,
+    wechat,
+)
 from api.settings import ApiSettings
 from knowledge.search import Searcher, open_searcher
 
@@ -30,12 +45,13 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_S = 3600
 
 
-async def purge_forever(cases: CaseStore, vault: PiiVault, retention_days: int) -> None:
-    """Delete personal data past its time: unclaimed vault numbers, old case contacts."""
+async def purge_forever(cases: CaseStore, vault: PiiVault, accounts: AccountStore, retention_days: int) -> None:
+    """Delete what is past its time: unclaimed vault numbers, old case contacts, expired staff sessions."""
     while True:
         try:
             await run_in_threadpool(vault.purge)
             await run_in_threadpool(cases.purge_contacts, retention_days)
+            await run_in_threadpool(accounts.purge_sessions)
         except Exception:  # a failed purge is retried next hour; the service goes on
             log.exception("personal-data purge failed")
         await asyncio.sleep(PURGE_EVERY_S)
@@ -50,19 +66,26 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         if app.state.searcher is None:
             # Loading the model takes seconds; keep the event loop free meanwhile.
             app.state.searcher = await run_in_threadpool(open_searcher, settings.knowledge)
+        # The schema first (Alembic); the stores' own create_all then finds every table made.
+        await run_in_threadpool(upgrade, settings.database_url)
         cases = await run_in_threadpool(CaseStore, settings.database_url)
         cipher = Cipher(load_key(settings.pii_key, settings.pii_key_file))
         vault = await run_in_threadpool(PiiVault, settings.database_url, cipher)
         history = await run_in_threadpool(History, settings.database_url)
+        app.state.accounts = await run_in_threadpool(
+            AccountStore, settings.database_url, settings.session_hours, settings.session_idle_minutes
+        )
         services.configure(services.Services(app.state.searcher, cases, settings.handoff_notice, vault))
         rasa = RasaClient(settings.rasa_url_list, settings.rasa_timeout_s)
         limits = Limits(settings.redis_url)
         app.state.cases = cases
         app.state.channels = ChannelRegistry(history)
+        handoffs = await run_in_threadpool(HandoffStore, settings.database_url)
+        app.state.handoffs = handoffs
         app.state.conversations = Conversations(
-            rasa, history, limits, vault, settings.max_message_chars, settings.rate_per_minute
+            rasa, history, limits, vault, handoffs, settings.max_message_chars, settings.rate_per_minute
         )
-        purge = asyncio.create_task(purge_forever(cases, vault, settings.pii_retention_days))
+        purge = asyncio.create_task(purge_forever(cases, vault, app.state.accounts, settings.pii_retention_days))
         yield
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -93,6 +116,10 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         partner.router,
         wechat.router,  # brings its own lifespan: the customer-service API client
         pages.router,
+        auth.router,
+        console.router,
+        quality.router,
+        console_pages.router,
     ):
         app.include_router(router)
     return app

@@ -17,6 +17,7 @@ from typing import Any
 
 from actions.case_store import conversation_key
 from actions.pii_vault import PiiVault, placeholder
+from api.handoff import STAFF, HandoffStore
 from api.history import History, StoredMessage
 from api.limits import Limits
 from api.pii import Found, mask, redact
@@ -60,6 +61,8 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     id: str = ""
+    # What the bot based the answer on (intent, search hits): kept for the staff console, never sent.
+    evidence: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "buttons": self.buttons, "citations": self.citations}
@@ -70,6 +73,8 @@ class Turn:
     replies: list[Reply]
     handoff: bool = False
     failed: bool = False  # Rasa gave nothing: the replies are the apology
+    handoff_reason: str = ""
+    with_staff: bool = False  # a person has the conversation: the bot stayed silent
 
 
 def _buttons(raw: Any) -> list[dict[str, str]]:
@@ -82,23 +87,34 @@ def _buttons(raw: Any) -> list[dict[str, str]]:
     ]
 
 
-def reply_from_rasa(message: dict[str, Any]) -> tuple[Reply, bool]:
-    """A Rasa REST message as a channel-neutral reply, and whether it hands the worker to a person."""
-    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
-    citations = [c for c in (custom or {}).get("citations", []) if isinstance(c, dict)]
-    reply = Reply(text=str(message.get("text") or ""), buttons=_buttons(message.get("buttons")), citations=citations)
-    return reply, bool((custom or {}).get("handoff"))
+def reply_from_rasa(message: dict[str, Any]) -> tuple[Reply, str]:
+    """A Rasa REST message as a channel-neutral reply, and the reason if it hands the worker to a person."""
+    raw_custom = message.get("custom")
+    custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
+    citations = [c for c in custom.get("citations", []) if isinstance(c, dict)]
+    evidence = custom.get("evidence") if isinstance(custom.get("evidence"), dict) else None
+    reply = Reply(
+        text=str(message.get("text") or ""),
+        buttons=_buttons(message.get("buttons")),
+        citations=citations,
+        evidence=evidence,
+    )
+    handoff = custom.get("handoff")
+    reason = str(handoff.get("reason") or "asked") if isinstance(handoff, dict) else ("asked" if handoff else "")
+    return reply, reason
 
 
-def merge_replies(pairs: list[tuple[Reply, bool]]) -> Turn:
+def merge_replies(pairs: list[tuple[Reply, str]]) -> Turn:
     """Rasa's REST channel sends an answer's custom payload as a message of its own: join it to the answer."""
     replies: list[Reply] = []
     for reply, _ in pairs:
         if replies and not reply.text and not reply.buttons:
             replies[-1].citations.extend(reply.citations)
+            replies[-1].evidence = replies[-1].evidence or reply.evidence
         elif reply.text or reply.buttons or reply.citations:
             replies.append(reply)
-    return Turn(replies, handoff=any(handoff for _, handoff in pairs))
+    reason = next((r for _, r in pairs if r), "")
+    return Turn(replies, handoff=bool(reason), handoff_reason=reason)
 
 
 class Conversations:
@@ -108,6 +124,7 @@ class Conversations:
         history: History,
         limits: Limits,
         vault: PiiVault,
+        handoffs: HandoffStore,
         max_message_chars: int,
         rate_per_minute: int,
     ) -> None:
@@ -115,6 +132,7 @@ class Conversations:
         self.history = history
         self.limits = limits
         self.vault = vault
+        self.handoffs = handoffs
         self.max_message_chars = max_message_chars
         self.rate_per_minute = rate_per_minute
 
@@ -146,18 +164,28 @@ class Conversations:
             if len(text) > self.max_message_chars:
                 return Turn([Reply(TOO_LONG_REPLY.format(limit=self.max_message_chars))])
             message = shown = await asyncio.to_thread(self._redact, inbound, text)
+        conversation, channel = inbound.conversation, inbound.channel
+        if await asyncio.to_thread(self.handoffs.status, conversation) == STAFF:
+            # A person has this conversation: the bot stays silent, the console shows the message.
+            await asyncio.to_thread(self.history.add, conversation, channel, [StoredMessage(role="user", text=shown)])
+            await asyncio.to_thread(self.handoffs.touch, conversation, channel, shown)
+            return Turn([], handoff=True, with_staff=True)
         try:
-            raw = await self.rasa.send(inbound.conversation, message)
+            raw = await self.rasa.send(conversation, message)
             turn = merge_replies([reply_from_rasa(m) for m in raw])
         except RasaUnavailable:
-            turn = Turn([Reply(FAILURE_REPLY)], failed=True)
+            turn = Turn([Reply(FAILURE_REPLY)], failed=True, handoff_reason="bot_failed")
         stored = [StoredMessage(role="user", text=shown)]
         for reply in turn.replies:
             row = StoredMessage(role="bot", text=reply.text, buttons=reply.buttons, citations=reply.citations)
-            row.meta = {"failed": turn.failed, "handoff": turn.handoff}
+            row.meta = {"failed": turn.failed, "handoff": turn.handoff, "evidence": reply.evidence}
             reply.id = row.id
             stored.append(row)
-        await asyncio.to_thread(self.history.add, inbound.conversation, inbound.channel, stored)
+        await asyncio.to_thread(self.history.add, conversation, channel, stored)
+        topic = next((str(r.evidence.get("intent") or "") for r in turn.replies if r.evidence), "")
+        await asyncio.to_thread(self.handoffs.touch, conversation, channel, shown, topic)
+        if turn.handoff_reason:
+            await asyncio.to_thread(self.handoffs.request, conversation, channel, turn.handoff_reason)
         return turn
 
     async def history_of(self, conversation: str) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "missing or wrong credentials",
         403: "refused",
         404: "not found",
+        409: "in conflict with what someone else did",
         413: "the body is too large",
+        415: "send Content-Type: application/json",
         429: "too many messages in a minute",
         503: "not ready or not configured",
     }

@@ -58,6 +58,13 @@ class ApiSettings(BaseSettings):
     # WeChat waits 5 s for a reply; past this the worker gets a short note and the answer follows.
     wechat_reply_deadline_s: float = 4.5
     wechat_timestamp_window_s: int = 300
+    # Staff console logins: a session ends after this long, or after this long without a request.
+    session_hours: float = 8
+    session_idle_minutes: float = 60
+    # Send the session cookie over HTTPS only; turn on wherever the console is served over HTTPS.
+    cookie_secure: bool = False
+    # Wrong passwords per username and address per minute before logins from there pause for a minute.
+    login_failures_per_minute: int = 5
 
     @property
     def rasa_url_list(self) -> list[str]:

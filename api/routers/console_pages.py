@@ -1,0 +1,59 @@
+"""The staff console's pages: the login page, the console and their script and stylesheet.
+
+The pages are public (they hold no data); everything they show comes from the
+/api/console endpoints, which require a signed-in member of staff. Same strict headers
+as the worker's pages (api/routers/pages.py): no inline script or style, nothing from
+another origin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from api.routers.pages import SECURITY_HEADERS, STATIC_DIR
+
+router = APIRouter(tags=["pages"])
+
+CONSOLE_DIR: Path = STATIC_DIR / "console"
+
+# The only files served, with their content types: nothing else is read from the disk.
+PAGES: dict[str, str] = {
+    "index.html": "text/html; charset=utf-8",
+    "login.html": "text/html; charset=utf-8",
+}
+ASSETS: dict[str, str] = {
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
+
+
+def _serve(name: str, media_type: str, request: Request) -> Response:
+    body = (CONSOLE_DIR / name).read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {**SECURITY_HEADERS, "ETag": etag}
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    # media_type goes in the headers as is: Response would otherwise append its own charset.
+    headers["Content-Type"] = media_type
+    return Response(content=body, headers=headers)
+
+
+@router.api_route("/console", methods=["GET", "HEAD"], include_in_schema=False)
+def console(request: Request) -> Response:
+    return _serve("index.html", PAGES["index.html"], request)
+
+
+@router.api_route("/console/login", methods=["GET", "HEAD"], include_in_schema=False)
+def login(request: Request) -> Response:
+    return _serve("login.html", PAGES["login.html"], request)
+
+
+@router.api_route("/console/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)
+def asset(name: str, request: Request) -> Response:
+    media_type = ASSETS.get(name)
+    if media_type is None:
+        raise HTTPException(status_code=404, detail="Not Found")
+    return _serve(name, media_type, request)

@@ -1,0 +1,89 @@
+"""The quality loop for staff and editors: gaps (unanswered questions, grouped) and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts import User
+from api.auth import require_role
+from api.charts import line_chart
+from api.errors import documented
+from api.history import History
+from api.quality import daily_figures, exchanges, gaps
+
+router = APIRouter(prefix="/api/console/quality", tags=["quality"])
+Staff = Annotated[User, Depends(require_role("staff"))]
+Days = Annotated[int, Query(ge=1, le=365)]
+METRICS = {
+    "messages": ("每天的消息数", False),
+    "fallback_rate": ("答不上来的比例", True),
+    "handoff_rate": ("转人工的比例", True),
+    "satisfaction": ("满意度（👍 占比）", True),
+}
+
+
+def _history(request: Request) -> History:
+    history: History = request.app.state.conversations.history
+    return history
+
+
+def _since(days: int) -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+
+
+@router.get("/gaps", responses=documented(401, 403))
+async def gap_report(request: Request, user: Staff, days: Days = 30) -> dict[str, Any]:
+    searcher = request.app.state.searcher
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors: np.ndarray = searcher.embedder.queries(texts)
+        return vectors
+
+    def report() -> list[dict[str, Any]]:
+        found = gaps(exchanges(_history(request), _since(days)), encode)
+        return [
+            {
+                "question": g.question,
+                "count": g.count,
+                "examples": g.examples,
+                "last_at": g.last_at,
+                # The shortcut: the admin's new-answer form with this question filled in.
+                "new_answer_url": "/console/admin/answers/new?question=" + quote(g.question),
+            }
+            for g in found
+        ]
+
+    return {"days": days, "items": await run_in_threadpool(report)}
+
+
+@router.get("/figures", responses=documented(401, 403))
+async def figures(request: Request, user: Staff, days: Days = 30) -> dict[str, Any]:
+    since = _since(days)
+    history = _history(request)
+    daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
+    return {"days": days, "daily": daily}
+
+
+@router.get(
+    "/chart/{metric}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **documented(401, 403)},
+)
+async def chart(
+    request: Request,
+    user: Staff,
+    metric: Literal["messages", "fallback_rate", "handoff_rate", "satisfaction"],
+    days: Days = 30,
+) -> Response:
+    since = _since(days)
+    history = _history(request)
+    daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
+    title, ratio = METRICS[metric]
+    svg = line_chart(title, [(d["day"], d[metric]) for d in daily], ratio=ratio)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

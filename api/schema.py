@@ -1,0 +1,37 @@
+"""Every table the api keeps, in one MetaData: what Alembic compares the database against.
+
+Each store declares its own tables (and can still make them alone, for tests and
+tools); the migrations in api/migrations are what shape a deployed database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from actions import case_store, pii_vault
+from api import accounts, handoff, history
+
+STORE_METADATA: tuple[MetaData, ...] = (
+    case_store.Base.metadata,
+    pii_vault.Base.metadata,
+    history.Base.metadata,
+    accounts.Base.metadata,
+    handoff.Base.metadata,
+)
+TABLE_NAMES = frozenset(table.name for metadata in STORE_METADATA for table in metadata.tables.values())
+
+
+def combined_metadata() -> MetaData:
+    """One MetaData with a copy of every store's tables (Alembic's target_metadata)."""
+    combined = MetaData()
+    for metadata in STORE_METADATA:
+        for table in metadata.sorted_tables:
+            if table.name in combined.tables:
+                raise RuntimeError(f"two stores declare the table {table.name}")
+            table.to_metadata(combined)
+    return combined
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: other tables in the same database (Rasa's tracker) are none of its business."""
+    return type_ != "table" or name in TABLE_NAMES

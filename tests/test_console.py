@@ -1,0 +1,135 @@
+"""The staff console's API: queue, takeover, replies into the worker's channel, cases, hit testing.
+
+The real app and stores, a stand-in Rasa that hands over on "转人工"; the browser tests of
+the console pages are in test_console_browser.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from actions.case_store import WageIntake
+from api.app import create_app
+from knowledge.search import Searcher
+from tests.standins import RasaStandIn
+from tests.test_web_channel import CITATION, settings_for
+
+pytestmark = pytest.mark.slow
+
+JSON = {"Content-Type": "application/json"}
+EVIDENCE = {"intent": "ask_unpaid_wages", "confidence": 0.91, "in_scope": True, "hits": [{"items": [3]}]}
+
+
+def bot(sender: str, message: str) -> list[dict[str, Any]]:
+    if "转人工" in message or message == "/ask_human":
+        return [{"text": "好的，帮您转工作人员。", "custom": {"handoff": {"reason": "asked"}}}]
+    return [{"text": "可以找劳动保障监察。"}, {"custom": {"citations": [CITATION], "evidence": EVIDENCE}}]
+
+
+@pytest.fixture()
+def rasa() -> Iterator[RasaStandIn]:
+    with RasaStandIn(bot) as standin:
+        yield standin
+
+
+@pytest.fixture()
+def app_client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as client:
+        accounts = client.app.state.accounts  # type: ignore[attr-defined]
+        accounts.create_user("wang", "wang-password-1", "staff")
+        accounts.create_user("li", "li-password-22", "staff")
+        yield client
+
+
+def sign_in(client: TestClient, who: str, password: str) -> None:
+    response = client.post("/api/auth/login", json={"username": who, "password": password})
+    assert response.status_code == 200, response.text
+
+
+def worker(client: TestClient, text: str, session: str = "worker-0001") -> Any:
+    return client.post("/api/web/messages", json={"session_id": session, "text": text}).json()
+
+
+def test_the_console_needs_a_signed_in_staff_member(app_client: TestClient) -> None:
+    for path in ("/api/console/queue", "/api/console/conversations", "/api/console/cases", "/api/console/search?q=x"):
+        assert app_client.get(path).status_code == 401, path
+
+
+def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaStandIn) -> None:
+    worker(app_client, "老板欠我工资")
+    worker(app_client, "转人工")
+    sign_in(app_client, "wang", "wang-password-1")
+    queue = app_client.get("/api/console/queue").json()["items"]
+    assert [(q["id"], q["status"], q["reason"]) for q in queue] == [("web:worker-0001", "waiting", "asked")]
+
+    transcript = app_client.get("/api/console/conversations/web:worker-0001").json()
+    answer = next(m for m in transcript["messages"] if m["role"] == "bot")
+    assert answer["evidence"]["intent"] == "ask_unpaid_wages" and answer["citations"][0]["item"] == 3
+
+    assert app_client.post("/api/console/conversations/web:worker-0001/reply", json={"text": "x"}).status_code == 409
+    assert app_client.post("/api/console/conversations/web:worker-0001/take", headers=JSON).status_code == 200
+    calls = len(rasa.received)
+    during = worker(app_client, "你好，有人吗")
+    assert during["replies"] == [] and during["handoff"] is True and len(rasa.received) == calls  # the bot is silent
+    told = app_client.post(
+        "/api/console/conversations/web:worker-0001/reply", json={"text": "您好，我是工作人员小王。"}
+    )
+    assert told.json() == {"delivered": True}
+    seen = app_client.get("/api/web/history", params={"session_id": "worker-0001"}).json()["messages"]
+    assert (seen[-1]["role"], seen[-1]["text"]) == ("staff", "您好，我是工作人员小王。")
+    assert seen[-2]["text"] == "你好，有人吗"
+
+    assert app_client.post("/api/console/conversations/web:worker-0001/release", headers=JSON).status_code == 200
+    assert app_client.get("/api/console/queue").json()["items"] == []
+    assert worker(app_client, "再问一个")["replies"][0]["text"] == "可以找劳动保障监察。"  # the bot is back
+
+
+def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestClient) -> None:
+    worker(app_client, "转人工")
+    sign_in(app_client, "wang", "wang-password-1")
+    assert app_client.post("/api/console/conversations/web:worker-0001/take", headers=JSON).status_code == 200
+    app_client.post("/api/auth/logout", headers=JSON)
+    sign_in(app_client, "li", "li-password-22")
+    taken = app_client.post("/api/console/conversations/web:worker-0001/take", headers=JSON)
+    assert taken.status_code == 409 and "wang" in taken.json()["detail"]
+    assert app_client.post("/api/console/conversations/web:worker-0001/reply", json={"text": "hi"}).status_code == 409
+
+
+def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, searcher: Searcher) -> None:
+    with RasaStandIn(status=500) as broken, TestClient(create_app(settings_for(tmp_path, broken.url), searcher)) as c:
+        c.app.state.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
+        worker(c, "欠薪")
+        sign_in(c, "wang", "wang-password-1")
+        assert [q["reason"] for q in c.get("/api/console/queue").json()["items"]] == ["bot_failed"]
+
+
+def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: TestClient) -> None:
+    store = app_client.app.state.cases  # type: ignore[attr-defined]
+    intake = WageIntake(
+        "工程建设", "恒泰小区三期工地", "太原市小店区", "去年3月到12月", "两万五", 25000, 12, [], "", "", []
+    )
+    number = store.create(intake, "web:worker-0001").case_number
+    store.create(WageIntake("非工程建设", "某饭店", "大同市", "半年", "8000", 8000, 1, [], "", "", []), "x")
+    sign_in(app_client, "wang", "wang-password-1")
+    found = app_client.get("/api/console/cases", params={"q": "恒泰"}).json()["items"]
+    assert [c["case_number"] for c in found] == [number]
+    changed = app_client.post(
+        f"/api/console/cases/{number}/status", json={"status": "processing", "note": "已联系用人单位"}
+    ).json()
+    assert changed["status_label"] == "处理中"
+    assert [c["case_number"] for c in app_client.get("/api/console/cases?status=processing").json()["items"]] == [
+        number
+    ]
+
+
+def test_hit_testing_is_the_bots_own_search(app_client: TestClient, searcher: Searcher) -> None:
+    sign_in(app_client, "wang", "wang-password-1")
+    hits = app_client.get("/api/console/search", params={"q": "老板欠我三个月工资不给怎么办"}).json()["hits"]
+    expected = searcher.search("老板欠我三个月工资不给怎么办", 5).hits
+    assert [(h["items"], round(h["score"], 4)) for h in hits] == [(h.items, round(h.score, 4)) for h in expected]
+    assert 3 in hits[0]["items"] and hits[0]["quotes"]
