@@ -69,6 +69,8 @@ def citations_payload(hit: Hit) -> list[dict[str, Any]]:
             "title": c["title"],
             "quote": c["quote"],
             "departments": c["departments"],
+            # The date this text took effect, shown to the worker with the quote.
+            "effective": c.get("effective", ""),
         }
         for c in hit.citations
     ]

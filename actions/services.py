@@ -18,7 +18,8 @@ from knowledge.search import SearchResult
 
 
 class SearchService(Protocol):
-    kb: KnowledgeBase
+    @property
+    def kb(self) -> KnowledgeBase: ...
 
     def search(self, text: str, top_k: int = 3) -> SearchResult: ...
 

@@ -27,6 +27,7 @@ from api.pii import install_log_redaction
 from api.rasa_client import RasaClient
 from api.routers import (
     actions,
+    admin,
     auth,
     console,
     console_pages,
@@ -39,7 +40,10 @@ from api.routers import (
     wechat,
 )
 from api.settings import ApiSettings
-from knowledge.search import Searcher, open_searcher
+from knowledge.publish import LiveSearcher, Publisher, open_live, open_store
+from knowledge.search import Searcher
+from knowledge.settings import KnowledgeSettings
+from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 3600
@@ -57,17 +61,33 @@ async def purge_forever(cases: CaseStore, vault: PiiVault, accounts: AccountStor
         await asyncio.sleep(PURGE_EVERY_S)
 
 
+def adopt(settings: KnowledgeSettings, store: KnowledgeStore, searcher: Searcher | LiveSearcher) -> LiveSearcher:
+    """A searcher given by the caller (tests share one model): live, and on the store's knowledge."""
+    if isinstance(searcher, LiveSearcher):
+        return searcher
+    live = LiveSearcher(searcher, 0)
+    Publisher(store, live, settings).refresh()  # a no-op when the store holds what the searcher has
+    return live
+
+
 def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.searcher is None:
-            # Loading the model takes seconds; keep the event loop free meanwhile.
-            app.state.searcher = await run_in_threadpool(open_searcher, settings.knowledge)
         # The schema first (Alembic); the stores' own create_all then finds every table made.
         await run_in_threadpool(upgrade, settings.database_url)
+        # The knowledge the office edits lives in the same database; seeded from the YAML once.
+        store = await run_in_threadpool(open_store, settings.knowledge, settings.database_url)
+        if app.state.searcher is None:
+            # Loading the model takes seconds; keep the event loop free meanwhile.
+            live = await run_in_threadpool(open_live, settings.knowledge, store)
+        else:
+            live = await run_in_threadpool(adopt, settings.knowledge, store, app.state.searcher)
+        app.state.searcher = live
+        app.state.knowledge_store = store
+        app.state.publisher = Publisher(store, live, settings.knowledge)
         cases = await run_in_threadpool(CaseStore, settings.database_url)
         cipher = Cipher(load_key(settings.pii_key, settings.pii_key_file))
         vault = await run_in_threadpool(PiiVault, settings.database_url, cipher)
@@ -119,6 +139,7 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         auth.router,
         console.router,
         quality.router,
+        admin.router,
         console_pages.router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 from actions import case_store, pii_vault
 from api import accounts, handoff, history
+from knowledge import store as knowledge_store
 
 STORE_METADATA: tuple[MetaData, ...] = (
     case_store.Base.metadata,
@@ -17,6 +18,7 @@ STORE_METADATA: tuple[MetaData, ...] = (
     history.Base.metadata,
     accounts.Base.metadata,
     handoff.Base.metadata,
+    knowledge_store.Base.metadata,
 )
 TABLE_NAMES = frozenset(table.name for metadata in STORE_METADATA for table in metadata.tables.values())
 

@@ -7,8 +7,11 @@ number — and their phone number never in clear in Rasa's tracker or the case s
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -96,3 +99,35 @@ def test_a_long_conversation_keeps_getting_answers(system: System) -> None:
         turn = ask(system, who, answer)
         assert turn["replies"] and FAILURE_REPLY not in text_of(turn), (answer, text_of(turn))
     assert "139****5678" in text_of(ask(system, who, PHONE))
+
+
+def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> None:
+    """The office edits an approved answer; the real bot answers with it at once, no retraining."""
+    url = f"sqlite:///{system.scratch / 'cases.db'}"
+    command = [sys.executable, "-m", "api.accounts", "create-user", "editor-e2e", "--role", "editor"]
+    made = subprocess.run(
+        [*command, "--password-stdin", "--url", url],
+        input="editor-e2e-password\n",
+        text=True,
+        capture_output=True,
+        env={**os.environ, **system.env()},
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    key, mark = "answer:wages_owed", "（测试：办事请带好身份证。）"
+    with httpx.Client(base_url=system.api, timeout=60) as office:
+        login = office.post("/api/auth/login", json={"username": "editor-e2e", "password": "editor-e2e-password"})
+        assert login.status_code == 200
+        entry = office.get(f"/api/admin/entries/{key}").json()
+        content = {**entry["published"]["content"]}
+        content["answer"] = content["answer"].rstrip() + mark
+        base = entry["latest_version"]
+        saved = office.put(f"/api/admin/entries/{key}/draft", json={"content": content, "base_version": base})
+        assert saved.status_code == 200, saved.text
+        try:
+            assert office.post("/api/admin/publish", json={"keys": [key]}).status_code == 200
+            reply = text_of(ask(system, session(), "老板拖欠工资不给怎么办"))
+            assert mark in reply, reply
+        finally:
+            office.post(f"/api/admin/entries/{key}/rollback", json={"to_version": entry["published_version"]})
+    assert mark not in text_of(ask(system, session(), "老板拖欠工资不给怎么办"))

@@ -35,7 +35,7 @@ from api.migrate import current_revision, downgrade, head_revision, upgrade
 from api.schema import combined_metadata, ours
 from knowledge.loader import PROJECT_ROOT
 
-LATEST = "0003"  # the newest revision in api/migrations/versions
+LATEST = "0004"  # the newest revision in api/migrations/versions
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 INTAKE = WageIntake(
@@ -122,6 +122,9 @@ def test_upgrade_gives_exactly_the_models_schema(database_url: str) -> None:
         "users",
         "sessions",
         "conversation_state",
+        "knowledge_entries",
+        "knowledge_versions",
+        "knowledge_audit",
     }
 
 
@@ -154,7 +157,14 @@ def test_every_table_the_app_declares_is_under_the_migrations() -> None:
 def test_the_comparison_notices_what_a_revision_lacks(sqlite_url: str) -> None:
     upgrade(sqlite_url, "0001")
     missing = {diff[1].name for diff in schema_differences(sqlite_url) if diff[0] == "add_table"}
-    assert missing == {"users", "sessions", "conversation_state"}
+    assert missing == {
+        "users",
+        "sessions",
+        "conversation_state",
+        "knowledge_entries",
+        "knowledge_versions",
+        "knowledge_audit",
+    }
 
 
 def test_upgrade_again_changes_nothing(sqlite_url: str) -> None:

@@ -59,7 +59,8 @@ def topic(request: Request, body: TopicRequest) -> dict[str, Any]:
     POST, so that the worker's words never appear in a URL or an access log.
     """
     limit = request.app.state.settings.max_question_chars
-    searcher = _searcher(request)
+    # One version of the knowledge for the whole request, even if a publish swaps it meanwhile.
+    searcher = _searcher(request).current()
     result = searcher.search(body.text[:limit], top_k=3)
     hit = result.hits[0] if result.hits else None
     return {

@@ -45,6 +45,7 @@
     send: "发送",
     cite: "政策原文",
     dept: "责任单位：",
+    effective: "生效日期：",
     read: "朗读",
     stop: "停止",
     up: "有用",
@@ -357,6 +358,9 @@
       var departments = asList(c.departments).map(asText).filter(Boolean);
       if (departments.length) {
         item.appendChild(el("p", "gy-cite-dept", TEXT.dept + departments.join("、")));
+      }
+      if (c.effective) {
+        item.appendChild(el("p", "gy-cite-date", TEXT.effective + asText(c.effective)));
       }
       if (c.doc) {
         item.appendChild(el("p", "gy-cite-doc", "《" + asText(c.doc).replace(/^《|》$/g, "") + "》"));
