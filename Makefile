@@ -92,6 +92,8 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	echo "    web channel API: curl -s http://$(HOST):$(PORT)/api/web/messages -H 'Content-Type: application/json' \\"; \
 	echo "      -d '{\"session_id\": \"demo-session-1\", \"text\": \"老板欠我三个月工资不给怎么办\"}'"; \
 	echo "    Rasa's REST channel: http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook   WeChat: http://$(HOST):$(PORT)/wechat"; \
+	echo "    staff console: http://$(HOST):$(PORT)/console   knowledge admin: http://$(HOST):$(PORT)/console/admin"; \
+	echo "      (first account: .venv/bin/python -m api.accounts create-admin NAME)"; \
 	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
