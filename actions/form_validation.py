@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answering import answer, intent_of
 from actions.handoff import handoff_events
+from actions.pii_vault import with_tokens
 from actions.replies import HANDOFF_BUTTON, TOPICS
 
 MAX_REASKS = 2
@@ -58,17 +59,20 @@ class FormValidator(FormValidationAction, ABC):
         if requested not in self.rules:
             # The form is starting: nothing asked yet; the offer that started it is spent.
             return [SlotSet("offered_journey", None)]
-        text = str((tracker.latest_message or {}).get("text") or "").strip()
+        latest = tracker.latest_message or {}
+        text = with_tokens(str(latest.get("text") or "").strip(), latest.get("metadata"))
         intent, confidence = intent_of(tracker)
         rule = self.rules[requested]
 
         if STOP_WORDS.search(text) or (intent == "stop" and confidence >= SURE):
             dispatcher.utter_message(text="好的，先不填了。已经填的不会提交。需要的时候说一声，我们从头再来。")
             return self._end("stopped")
-        if HUMAN_WORDS.search(text) or (intent == "ask_human" and confidence >= SURE):
+        value = None if rule.lenient else rule.parse(text)
+        # Words asking for a person always count; the NLU's guess only when the answer is unreadable
+        # ("我电话[手机号]" may look like a call for a person, and is the answer asked for).
+        if HUMAN_WORDS.search(text) or (value is None and intent == "ask_human" and confidence >= SURE):
             return self._end("handoff") + handoff_events(dispatcher, f"asked_during_{self.form}")
 
-        value = None if rule.lenient else rule.parse(text)
         if value is None and self._is_question(text, intent, confidence):
             events = await answer(dispatcher, tracker, allow_offer=False)
             kept = [e for e in events if e.get("name") in {"unanswered_turns", "last_question"}]

@@ -21,10 +21,25 @@ from sqlalchemy import DateTime, String, Text, create_engine, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 TOKEN_RE = re.compile(r"\[手机号#([0-9a-f]{8})\]")
+# What Rasa sees: always the same words, so the token never sways the NLU; the tokens
+# travel beside the text in the message's metadata, in order.
+MOBILE_PLACEHOLDER = "[手机号]"
 
 
 def placeholder(token: str) -> str:
     return f"[手机号#{token}]"
+
+
+def with_tokens(text: str, metadata: dict[str, object] | None) -> str:
+    """The adapter's placeholders with their tokens put back, for the form that keeps the number."""
+    pii = (metadata or {}).get("pii")
+    tokens = pii.get("mobile") if isinstance(pii, dict) else None
+    if not isinstance(tokens, list):
+        return text
+    for token in tokens:
+        if isinstance(token, str) and re.fullmatch(r"[0-9a-f]{8}", token) and MOBILE_PLACEHOLDER in text:
+            text = text.replace(MOBILE_PLACEHOLDER, placeholder(token), 1)
+    return text
 
 
 def token_of(text: str) -> str | None:

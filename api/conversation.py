@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.case_store import conversation_key
-from actions.pii_vault import PiiVault, placeholder
+from actions.pii_vault import MOBILE_PLACEHOLDER, PiiVault
 from api.handoff import STAFF, HandoffStore
 from api.history import History, StoredMessage
 from api.limits import Limits
@@ -136,17 +136,23 @@ class Conversations:
         self.max_message_chars = max_message_chars
         self.rate_per_minute = rate_per_minute
 
-    def _redact(self, inbound: Inbound, text: str) -> str:
-        """Placeholders for personal data; a mobile number is kept (encrypted) for the wage form."""
+    def _redact(self, inbound: Inbound, text: str) -> tuple[str, list[str]]:
+        """Placeholders for personal data, and the tokens under which mobile numbers are kept.
+
+        A mobile number is kept (encrypted) for the wage form; the text says only "[手机号]"
+        and its token travels in the message's metadata, so the NLU always sees the same words.
+        """
         key = conversation_key(inbound.conversation)
+        tokens: list[str] = []
 
         def keep(found: Found) -> str:
             if found.kind == "mobile":
-                return placeholder(self.vault.keep(key, found.kind, found.value, mask(found)))
+                tokens.append(self.vault.keep(key, found.kind, found.value, mask(found)))
+                return MOBILE_PLACEHOLDER
             return {"id_card": "[身份证号]", "bank_card": "[银行卡号]"}.get(found.kind, "[号码]")
 
         redacted, _ = redact(text, keep)
-        return redacted
+        return redacted, tokens
 
     async def handle(self, inbound: Inbound) -> Turn:
         if not await self.limits.allow(inbound.conversation, self.rate_per_minute):
@@ -154,16 +160,18 @@ class Conversations:
         if inbound.payload:
             if not PAYLOAD_RE.match(inbound.payload):
                 raise BadPayload("按钮内容无效")
-            message = inbound.payload
+            message, tokens = inbound.payload, list[str]()
             shown = inbound.title[:100] or inbound.payload
-            shown = (await asyncio.to_thread(self._redact, inbound, shown)) if inbound.title else shown
+            if inbound.title:
+                shown, _ = await asyncio.to_thread(self._redact, inbound, shown)
         else:
             text = inbound.text.strip()
             if not text:
                 return Turn([Reply(EMPTY_REPLY)])
             if len(text) > self.max_message_chars:
                 return Turn([Reply(TOO_LONG_REPLY.format(limit=self.max_message_chars))])
-            message = shown = await asyncio.to_thread(self._redact, inbound, text)
+            message, tokens = await asyncio.to_thread(self._redact, inbound, text)
+            shown = message
         conversation, channel = inbound.conversation, inbound.channel
         if await asyncio.to_thread(self.handoffs.status, conversation) == STAFF:
             # A person has this conversation: the bot stays silent, the console shows the message.
@@ -171,7 +179,7 @@ class Conversations:
             await asyncio.to_thread(self.handoffs.touch, conversation, channel, shown)
             return Turn([], handoff=True, with_staff=True)
         try:
-            raw = await self.rasa.send(conversation, message)
+            raw = await self.rasa.send(conversation, message, {"pii": {"mobile": tokens}} if tokens else None)
             turn = merge_replies([reply_from_rasa(m) for m in raw])
         except RasaUnavailable:
             turn = Turn([Reply(FAILURE_REPLY)], failed=True, handoff_reason="bot_failed")

@@ -160,9 +160,7 @@ async def read_back(system: System, target: str, sent: dict[str, list[str]], res
                 seen = [m["text"] for m in history["messages"] if m["role"] == "user"]
             else:
                 tracker = (
-                    await client.get(
-                        f"{system.rasa}/conversations/{who}/tracker", params={"token": system.rasa_token}
-                    )
+                    await client.get(f"{system.rasa}/conversations/{who}/tracker", params={"token": system.rasa_token})
                 ).json()
                 seen = [e.get("text") or "" for e in tracker.get("events", []) if e.get("event") == "user"]
             check_sequence(texts, seen, result)

@@ -173,6 +173,14 @@ def test_wage_form_reads_values() -> None:
     assert slot_events(events)["wage_contact"] == "13912345678"
 
 
+def test_the_adapters_phone_placeholder_fills_the_contact_with_its_token() -> None:
+    state = form_state("wage_contact", "我电话[手机号]", "ask_human", 0.95)
+    state.latest_message["metadata"] = {"pii": {"mobile": ["0a1b2c3d"]}}
+    events, _ = run(ValidateWageIntakeForm(), state)
+    # The answer asked for, not a call for a person, whatever the NLU guessed from "电话".
+    assert slot_events(events)["wage_contact"] == "[手机号#0a1b2c3d]"
+
+
 def test_a_question_mid_form_is_answered_and_the_slot_asked_again() -> None:
     events, messages = run(
         ValidateWageIntakeForm(), form_state("wage_employer", "孩子上学要带啥材料？", "ask_school_enrollment")

@@ -23,10 +23,13 @@ CONSOLE_DIR: Path = STATIC_DIR / "console"
 PAGES: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "login.html": "text/html; charset=utf-8",
+    "admin.html": "text/html; charset=utf-8",
 }
 ASSETS: dict[str, str] = {
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    "admin.js": "text/javascript; charset=utf-8",
+    "admin.css": "text/css; charset=utf-8",
 }
 
 
@@ -49,6 +52,18 @@ def console(request: Request) -> Response:
 @router.api_route("/console/login", methods=["GET", "HEAD"], include_in_schema=False)
 def login(request: Request) -> Response:
     return _serve("login.html", PAGES["login.html"], request)
+
+
+@router.api_route("/console/admin", methods=["GET", "HEAD"], include_in_schema=False)
+def admin(request: Request) -> Response:
+    """The knowledge administration for editors (the data comes from /api/admin, editors only)."""
+    return _serve("admin.html", PAGES["admin.html"], request)
+
+
+@router.api_route("/console/admin/answers/new", methods=["GET", "HEAD"], include_in_schema=False)
+def new_answer(request: Request) -> Response:
+    """The same page, opening a new approved answer (``?question=`` fills in its first question)."""
+    return _serve("admin.html", PAGES["admin.html"], request)
 
 
 @router.api_route("/console/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)

@@ -57,6 +57,34 @@
     ["contact", "联系电话"],
   ];
   var DIGITS = "零一二三四五六七八九";
+  // The bot's topics (its intents) by their Chinese names; an id not listed is shown as it is.
+  var TOPIC_LABELS = {
+    ask_unpaid_wages: "欠薪",
+    ask_legal_aid: "法律援助",
+    ask_school_enrollment: "子女上学",
+    ask_public_housing: "公租房",
+    ask_social_insurance: "社保工伤",
+    ask_labor_contract: "劳动合同",
+    ask_safety_health: "安全职业病",
+    ask_hukou_residence: "户籍居住证",
+    ask_employment: "就业创业",
+    ask_training: "技能培训",
+    ask_land_rights: "土地权益",
+    ask_left_behind: "留守关爱",
+    ask_union_rights: "工会权益",
+    ask_culture: "文化生活",
+    out_of_scope: "政策外",
+    chitchat: "闲聊",
+  };
+  // The dashboard's charts, drawn by the api as SVG.
+  var CHARTS = [
+    ["messages", "每天消息数"],
+    ["fallback_rate", "答不上来的比例"],
+    ["handoff_rate", "转人工比例"],
+    ["satisfaction", "满意度"],
+  ];
+  var QUALITY_DAYS = ["7", "30", "90"];
+  var NEW_ANSWER_PATH = "/console/admin/answers/new?question=";
 
   // ---------- small helpers ----------
 
@@ -315,6 +343,7 @@
       conversations: byId("gc-panel-conversations"),
       cases: byId("gc-panel-cases"),
       search: byId("gc-panel-search"),
+      quality: byId("gc-panel-quality"),
     };
     var conversationPane = byId("gc-conversation");
     var casePane = byId("gc-case");
@@ -409,7 +438,7 @@
     // ----- tabs -----
 
     function setHash() {
-      var open = tab === "cases" ? cases.open : tab === "search" ? "" : conv.id;
+      var open = tab === "cases" ? cases.open : tab === "quality" ? quality.period() : tab === "search" ? "" : conv.id;
       var hash = "#" + tab + (open ? "/" + encodeURIComponent(open) : "");
       if (window.location.hash !== hash && window.history.replaceState) {
         window.history.replaceState(null, "", hash);
@@ -443,6 +472,8 @@
         cases.refresh();
       } else if (name === "search" && !focusTab) {
         byId("gc-search-q").focus();
+      } else if (name === "quality") {
+        quality.refresh();
       }
       if (!conversationPane.hidden) {
         conv.refresh();
@@ -1219,6 +1250,273 @@
       search.run();
     });
 
+    // ----- 质量: the figures for a period, the charts, and what the bot could not answer -----
+
+    function isNumber(value) {
+      return typeof value === "number" && isFinite(value);
+    }
+
+    // 0.8 → "80%", 1/3 → "33.3%"; no data → "—".
+    function percent(ratio) {
+      if (!isNumber(ratio)) {
+        return "—";
+      }
+      var p = Math.round(ratio * 1000) / 10;
+      return (p % 1 ? p.toFixed(1) : String(p)) + "%";
+    }
+
+    function topicLabel(topic) {
+      var key = asText(topic);
+      return TOPIC_LABELS[key] || key;
+    }
+
+    // The period's totals from the daily figures: each day's rate weighed by its count.
+    function sumFigures(daily) {
+      var t = {
+        messages: 0,
+        days: daily.length,
+        fallback: 0,
+        fallbackOf: 0,
+        handoff: 0,
+        handoffOf: 0,
+        up: 0,
+        ratings: 0,
+        channels: {},
+        topics: {},
+      };
+      daily.forEach(function (day) {
+        if (!day || typeof day !== "object") {
+          return;
+        }
+        var messages = isNumber(day.messages) ? day.messages : 0;
+        t.messages += messages;
+        if (isNumber(day.fallback_rate)) {
+          t.fallback += day.fallback_rate * messages;
+          t.fallbackOf += messages;
+        }
+        if (isNumber(day.handoff_rate)) {
+          t.handoff += day.handoff_rate * messages;
+          t.handoffOf += messages;
+        }
+        var ratings = isNumber(day.ratings) ? day.ratings : 0;
+        if (isNumber(day.satisfaction) && ratings) {
+          t.up += day.satisfaction * ratings;
+          t.ratings += ratings;
+        }
+        [
+          [day.by_channel, t.channels],
+          [day.by_topic, t.topics],
+        ].forEach(function (pair) {
+          var counts = pair[0] && typeof pair[0] === "object" ? pair[0] : {};
+          Object.keys(counts).forEach(function (key) {
+            if (isNumber(counts[key])) {
+              pair[1][key] = (pair[1][key] || 0) + counts[key];
+            }
+          });
+        });
+      });
+      return t;
+    }
+
+    function fillTable(table, counts, label) {
+      var body = table.tBodies[0];
+      clear(body);
+      var keys = Object.keys(counts).sort(function (a, b) {
+        return counts[b] - counts[a] || (a < b ? -1 : a > b ? 1 : 0);
+      });
+      if (!keys.length) {
+        var none = el("td", "gc-none", "暂无数据");
+        none.colSpan = 2;
+        body.appendChild(el("tr")).appendChild(none);
+        return;
+      }
+      keys.forEach(function (key) {
+        var row = el("tr");
+        var name = el("td", "", label(key));
+        name.setAttribute("data-key", key);
+        row.appendChild(name);
+        row.appendChild(el("td", "gc-num", counts[key]));
+        body.appendChild(row);
+      });
+    }
+
+    var quality = {
+      days: byId("gc-quality-days"),
+      updated: byId("gc-quality-updated"),
+      charts: byId("gc-quality-charts"),
+      channels: byId("gc-quality-channels"),
+      topics: byId("gc-quality-topics"),
+      gaps: byId("gc-gaps-list"),
+      gapsEmpty: byId("gc-gaps-empty"),
+      gapsStatus: byId("gc-gaps-status"),
+      images: {},
+      generation: 0,
+
+      period: function () {
+        return QUALITY_DAYS.indexOf(quality.days.value) >= 0 ? quality.days.value : "30";
+      },
+
+      // The chart images are made on first use: nothing is fetched until the tab is opened.
+      drawCharts: function (days) {
+        CHARTS.forEach(function (chart) {
+          var img = quality.images[chart[0]];
+          if (!img) {
+            var figure = el("figure", "gc-chart");
+            img = el("img", "gc-chart-img");
+            img.width = 640;
+            img.height = 220;
+            img.decoding = "async";
+            img.setAttribute("data-metric", chart[0]);
+            img.addEventListener("load", function () {
+              figure.classList.remove("gc-chart-failed");
+            });
+            img.addEventListener("error", function () {
+              figure.classList.add("gc-chart-failed");
+            });
+            figure.appendChild(img);
+            figure.appendChild(el("figcaption", "gc-chart-failed-text", chart[1] + "：图没能加载，请点刷新"));
+            quality.charts.appendChild(figure);
+            quality.images[chart[0]] = img;
+          }
+          img.alt = chart[1] + "（最近 " + days + " 天）";
+          // A fresh address each time: the same address would not be fetched again.
+          img.src =
+            "/api/console/quality/chart/" + chart[0] + ".svg?days=" + encodeURIComponent(days) + "&t=" + Date.now();
+        });
+      },
+
+      showTotals: function (t) {
+        function put(id, value, note) {
+          byId(id).textContent = value;
+          byId(id + "-note").textContent = note;
+        }
+        put(
+          "gc-q-messages",
+          t.days ? String(t.messages) : "—",
+          t.days ? "平均每天 " + Math.round((t.messages / t.days) * 10) / 10 + " 条" : "没有数据",
+        );
+        put(
+          "gc-q-fallback",
+          t.fallbackOf ? percent(t.fallback / t.fallbackOf) : "—",
+          t.fallbackOf ? Math.round(t.fallback) + " / " + t.fallbackOf + " 条没答上" : "没有数据",
+        );
+        put(
+          "gc-q-handoff",
+          t.handoffOf ? percent(t.handoff / t.handoffOf) : "—",
+          t.handoffOf ? Math.round(t.handoff) + " / " + t.handoffOf + " 条转了人工" : "没有数据",
+        );
+        var up = Math.round(t.up);
+        put(
+          "gc-q-satisfaction",
+          t.ratings ? percent(t.up / t.ratings) : "—",
+          t.ratings ? t.ratings + " 次评价（满意 " + up + " · 不满意 " + (t.ratings - up) + "）" : "还没有评价",
+        );
+      },
+
+      showGaps: function (items) {
+        clear(quality.gaps);
+        items.forEach(function (item) {
+          if (!item || typeof item !== "object") {
+            return;
+          }
+          var question = asText(item.question);
+          var li = el("li", "gc-gap");
+          var head = el("div", "gc-line gc-gap-head");
+          head.appendChild(el("span", "gc-gap-question", question));
+          var count = el("span", "gc-chip gc-gap-count", "×" + (isNumber(item.count) ? item.count : 1));
+          count.title = "问过 " + (isNumber(item.count) ? item.count : 1) + " 次";
+          head.appendChild(count);
+          var last = timeNode(item.last_at, "gc-when");
+          if (last.title) {
+            last.title = "最近一次：" + last.title;
+          }
+          head.appendChild(last);
+          var url = asText(item.new_answer_url);
+          var link = el("a", "gc-button gc-gap-link", "写审定答复");
+          // Only the admin's own form: never an address the data could choose.
+          link.href = url.indexOf("/console/admin/") === 0 ? url : NEW_ANSWER_PATH + encodeURIComponent(question);
+          link.target = "_blank";
+          link.rel = "noopener noreferrer";
+          link.title =
+            me.role === "staff"
+              ? "在知识管理里写一条审定答复（问题已填好）；需要编辑或管理员权限"
+              : "在知识管理里写一条审定答复（问题已填好）";
+          head.appendChild(link);
+          li.appendChild(head);
+          var examples = asList(item.examples).map(asText).filter(Boolean).slice(0, 5);
+          if (examples.length) {
+            var details = el("details", "gc-gap-examples");
+            details.appendChild(el("summary", "", "工友的问法（" + examples.length + " 种）"));
+            var list = el("ul", "gc-gap-example-list");
+            examples.forEach(function (text) {
+              list.appendChild(el("li", "gc-gap-example", text));
+            });
+            details.appendChild(list);
+            li.appendChild(details);
+          }
+          quality.gaps.appendChild(li);
+        });
+        quality.gapsEmpty.hidden = quality.gaps.childNodes.length > 0;
+      },
+
+      refresh: function () {
+        var days = quality.period();
+        quality.days.value = days;
+        var generation = (quality.generation += 1);
+        var current = function () {
+          return generation === quality.generation;
+        };
+        quality.drawCharts(days);
+        quality.updated.textContent = "正在统计…";
+        quality.gapsStatus.hidden = false;
+        quality.gapsStatus.className = "gc-summary gc-gaps-status";
+        quality.gapsStatus.textContent = "正在把相近的问题归类…";
+        var query = "?days=" + encodeURIComponent(days);
+        var figures = call("GET", "/api/console/quality/figures" + query).then(function (data) {
+          if (current()) {
+            var t = sumFigures(asList(data.daily));
+            quality.showTotals(t);
+            fillTable(quality.channels, t.channels, channelLabel);
+            fillTable(quality.topics, t.topics, topicLabel);
+          }
+        });
+        var gaps = call("GET", "/api/console/quality/gaps" + query).then(
+          function (data) {
+            if (current()) {
+              quality.gapsStatus.hidden = true;
+              quality.showGaps(asList(data.items));
+            }
+          },
+          function (err) {
+            if (current()) {
+              quality.gapsStatus.className = "gc-summary gc-out";
+              quality.gapsStatus.textContent =
+                "没能列出答不上来的问题：" + (err instanceof ApiError && err.message ? err.message : TEXT.server);
+            }
+            throw err;
+          },
+        );
+        Promise.all([figures, gaps])
+          .then(function () {
+            if (current()) {
+              quality.updated.textContent = "最近 " + days + " 天 · 更新于 " + clock(new Date().toISOString());
+            }
+          })
+          .catch(function (err) {
+            if (current()) {
+              quality.updated.textContent = "刷新失败";
+              failed(err);
+            }
+          });
+        setHash();
+      },
+    };
+    byId("gc-quality-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      quality.refresh();
+    });
+    quality.days.addEventListener("change", quality.refresh);
+
     // ----- header, keys, timers -----
 
     byId("gc-logout").addEventListener("click", function () {
@@ -1226,7 +1524,7 @@
     });
 
     document.addEventListener("keydown", function (event) {
-      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-4]$/.test(event.key)) {
+      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-5]$/.test(event.key)) {
         event.preventDefault();
         switchTab(tabs[parseInt(event.key, 10) - 1].getAttribute("data-tab"), false);
         return;
@@ -1273,6 +1571,8 @@
       }
       if (open && name === "cases") {
         cases.open = open;
+      } else if (name === "quality" && QUALITY_DAYS.indexOf(open) >= 0) {
+        quality.days.value = open;
       } else if (open && (name === "queue" || name === "conversations")) {
         conv.open(open);
       }

@@ -1,0 +1,226 @@
+"""The console's 质量 tab in a real browser (Debian's Chromium), against the real api and a Rasa stand-in.
+
+Workers ask (through the web channel's API): three wordings of one question the bot cannot
+answer, another it cannot answer (with markup in it), and a wage question it answers and
+that gets a 👍. A member of staff opens 质量: the unanswered questions grouped, the totals,
+the charts drawn by the api, the volume by channel and topic. The API behind the tab is
+tested on its own in test_quality.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.standins import RasaStandIn
+from tests.test_console_browser import APP_FACTORY, CHROMIUM, LAPTOP, PROJECT, Watched, create_user, free_port
+
+pytestmark = pytest.mark.browser
+
+STAFF, STAFF_PASSWORD = "zhou.qi", "zhou-qi-password-1"
+IN_SCOPE = {"intent": "ask_unpaid_wages", "confidence": 0.9, "in_scope": True, "hits": []}
+OUT_OF_SCOPE = {"intent": "out_of_scope", "confidence": 0.8, "in_scope": False, "hits": []}
+DIVORCE = ["离婚了孩子归谁", "离婚以后孩子抚养权归谁", "跟老婆离婚了娃判给谁"]
+XSS_QUESTION = '驾照怎么考 <img src=x onerror="window.__xss=1">'
+WAGES = "老板欠工资不给怎么办"
+
+
+def respond(sender: str, message: str) -> list[dict[str, Any]]:
+    """Questions about 工资 are in scope; everything else is not (the evidence rides in custom)."""
+    if "工资" in message:
+        return [{"recipient_id": sender, "text": "可以找劳动保障监察。", "custom": {"evidence": IN_SCOPE}}]
+    return [{"recipient_id": sender, "text": "这个政策里没有写到。", "custom": {"evidence": OUT_OF_SCOPE}}]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real api in its own process, with one member of staff, talking to the stand-in."""
+    folder = tmp_path_factory.mktemp("quality")
+    database = f"sqlite:///{folder / 'api.db'}"
+    create_user(database, STAFF, STAFF_PASSWORD)
+    port = free_port()
+    log_path = folder / "server.log"
+    with RasaStandIn(respond) as rasa, log_path.open("wb") as log:
+        env = {
+            **os.environ,
+            "API_RASA_URLS": rasa.url,
+            "API_DATABASE_URL": database,
+            "API_PII_KEY_FILE": str(folder / "pii.key"),
+            "API_REDIS_URL": "",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port)],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"the api exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the api did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def workers_ask(server: str) -> None:
+    """Five questions, each in its own session; a 👍 on the wage answer."""
+    with httpx.Client(base_url=server, timeout=20) as client:
+
+        def ask(session: str, text: str) -> dict[str, Any]:
+            response = client.post("/api/web/messages", json={"session_id": session, "text": text})
+            assert response.status_code == 200, response.text
+            reply: dict[str, Any] = response.json()
+            return reply
+
+        for i, text in enumerate(DIVORCE):
+            ask(f"quality-divorce-{i:04d}", text)
+        ask("quality-licence-0001", XSS_QUESTION)
+        answered = ask("quality-wages-0001", WAGES)
+        rated = client.post(
+            "/api/web/feedback",
+            json={"session_id": "quality-wages-0001", "reply_id": answered["replies"][0]["id"], "rating": "up"},
+        )
+        assert rated.status_code == 204, rated.text
+
+
+def charts_loaded(page: Page) -> None:
+    page.wait_for_function(
+        """() => {
+            const images = [...document.querySelectorAll('#gc-quality-charts img')];
+            return images.length === 4 && images.every((img) => img.complete && img.naturalWidth > 0);
+        }"""
+    )
+
+
+def test_quality_tab_shows_gaps_totals_charts_and_volume(browser: Browser, server: str) -> None:
+    workers_ask(server)
+    context = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    try:
+        signed_in = context.request.post(
+            server + "/api/auth/login", data={"username": STAFF, "password": STAFF_PASSWORD}
+        )
+        assert signed_in.ok, signed_in.text()
+        staff = Watched(context.new_page())
+        page = staff.page
+        page.goto(server + "/console")
+        expect(page.locator("#gc-me")).to_have_text(f"{STAFF}（工作人员）")
+        # Nothing of the tab is fetched before it is opened.
+        assert page.locator("#gc-quality-charts img").count() == 0
+
+        page.keyboard.press("Alt+5")
+        expect(page.locator("#gc-tab-quality")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#gc-panel-quality")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"#quality/30$"))
+
+        # The gaps: the three wordings of one question first, as one group.
+        gaps = page.locator("#gc-gaps-list .gc-gap")
+        expect(gaps).to_have_count(2)
+        first = gaps.first
+        expect(first.locator(".gc-gap-count")).to_have_text("×3")
+        expect(first.locator(".gc-gap-question")).to_have_text(re.compile("|".join(DIVORCE)))
+        expect(first.locator(".gc-when")).not_to_be_empty()
+        first.locator(".gc-gap-examples summary").click()
+        examples = first.locator(".gc-gap-example")
+        expect(examples.first).to_be_visible()
+        assert sorted(examples.all_text_contents()) == sorted(DIVORCE)
+        link = first.locator("a.gc-gap-link")
+        expect(link).to_have_text("写审定答复")
+        href = link.get_attribute("href") or ""
+        assert "/console/admin/answers/new?question=" in href, href
+        question = first.locator(".gc-gap-question").text_content()
+        assert parse_qs(urlsplit(href).query)["question"] == [question]
+
+        # The other unanswered question: its markup is text, never HTML.
+        expect(gaps.nth(1).locator(".gc-gap-count")).to_have_text("×1")
+        expect(gaps.nth(1).locator(".gc-gap-question")).to_have_text(XSS_QUESTION)
+        assert page.locator("#gc-gaps-list img, #gc-gaps-list script").count() == 0
+
+        # The totals: 5 messages, 4 not answered, one 👍 of one rating.
+        expect(page.locator("#gc-q-messages")).to_have_text("5")
+        expect(page.locator("#gc-q-fallback")).to_have_text("80%")
+        expect(page.locator("#gc-q-fallback-note")).to_have_text("4 / 5 条没答上")
+        expect(page.locator("#gc-q-handoff")).to_have_text("0%")
+        expect(page.locator("#gc-q-satisfaction")).to_have_text("100%")
+        expect(page.locator("#gc-q-satisfaction-note")).to_have_text("1 次评价（满意 1 · 不满意 0）")
+
+        # Volume by channel and by topic, the topics by their Chinese names.
+        channels = page.locator("#gc-quality-channels tbody tr")
+        expect(channels).to_have_count(1)
+        expect(channels.first).to_have_text(re.compile(r"^网页\s*5$"))
+        topics = page.locator("#gc-quality-topics tbody")
+        expect(topics.locator("tr", has_text="政策外")).to_have_text(re.compile(r"^政策外\s*4$"))
+        expect(topics.locator("tr", has_text="欠薪")).to_have_text(re.compile(r"^欠薪\s*1$"))
+
+        # The four charts are the api's SVG, and they load.
+        charts_loaded(page)
+        sources = page.locator("#gc-quality-charts img").evaluate_all("(images) => images.map((i) => i.src)")
+        assert [urlsplit(s).path.rsplit("/", 1)[-1] for s in sources] == [
+            "messages.svg",
+            "fallback_rate.svg",
+            "handoff_rate.svg",
+            "satisfaction.svg",
+        ]
+        assert all("days=30" in s for s in sources), sources
+
+        # Another period: the figures are asked for again and the charts redrawn.
+        with page.expect_response(re.compile(r".*/api/console/quality/figures\?days=7$")):
+            page.locator("#gc-quality-days").select_option("7")
+        expect(page.locator("#gc-quality-charts img").first).to_have_attribute("src", re.compile(r"days=7"))
+        charts_loaded(page)
+        expect(page.locator("#gc-q-messages")).to_have_text("5")
+        expect(page).to_have_url(re.compile(r"#quality/7$"))
+        expect(page.locator("#gc-quality-updated")).to_contain_text("最近 7 天")
+
+        # The page itself never scrolls: the tab scrolls inside.
+        assert page.evaluate("document.documentElement.scrollHeight") <= LAPTOP["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+        assert page.evaluate("window.__xss") is None
+        assert staff.errors == [], staff.errors
+    finally:
+        context.close()
