@@ -61,6 +61,16 @@ async def purge_forever(cases: CaseStore, vault: PiiVault, accounts: AccountStor
         await asyncio.sleep(PURGE_EVERY_S)
 
 
+async def follow_publishes(publisher: Publisher, every_s: float) -> None:
+    """Another api process may publish: pick up the store's newer knowledge within seconds."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await run_in_threadpool(publisher.refresh)
+        except Exception:  # the old knowledge stays live; the next round tries again
+            log.exception("knowledge refresh failed")
+
+
 def adopt(settings: KnowledgeSettings, store: KnowledgeStore, searcher: Searcher | LiveSearcher) -> LiveSearcher:
     """A searcher given by the caller (tests share one model): live, and on the store's knowledge."""
     if isinstance(searcher, LiveSearcher):
@@ -105,11 +115,13 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         app.state.conversations = Conversations(
             rasa, history, limits, vault, handoffs, settings.max_message_chars, settings.rate_per_minute
         )
+        follow = asyncio.create_task(follow_publishes(app.state.publisher, settings.knowledge_refresh_s))
         purge = asyncio.create_task(purge_forever(cases, vault, app.state.accounts, settings.pii_retention_days))
         yield
-        purge.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purge
+        for task in (purge, follow):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await rasa.close()
         await limits.close()
 

@@ -49,6 +49,8 @@ class ApiSettings(BaseSettings):
     pii_key: str = ""
     pii_key_file: str = str(PROJECT_ROOT / ".cache" / "pii.key")
     pii_retention_days: int = 180
+    # How often a process checks the knowledge store for a publish made by another process.
+    knowledge_refresh_s: float = 10.0
     # WeChat official account, safe mode (all four come from the account's admin console).
     wechat_token: str = ""
     wechat_aes_key: str = ""

@@ -4,6 +4,7 @@ roles and audit, and publishing while workers are asking (never an error, never 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,17 @@ def test_publishing_while_workers_ask_never_errs_or_mixes(client: TestClient) ->
     # Each knowledge version always came with its own text: old or new, never a mix.
     assert all(len(texts) == 1 for texts in texts_by_version.values())
     assert len(texts_by_version) >= 2 and old_text in {t for ts in texts_by_version.values() for t in ts}
+
+
+def test_another_api_process_serves_the_published_text_within_seconds(tmp_path: Path, searcher: Searcher) -> None:
+    with RasaStandIn() as rasa:
+        settings = settings_for(tmp_path, rasa.url, knowledge_refresh_s=0.3)
+        with TestClient(create_app(settings, searcher)) as first, TestClient(create_app(settings, searcher)) as second:
+            first.app.state.accounts.create_user("editor1", "editor-password-1", "editor")  # type: ignore[attr-defined]
+            sign_in(first, "editor1")
+            assert edit(first, MARK, base=1).status_code == 200
+            assert first.post("/api/admin/publish", json={"keys": [KEY]}).status_code == 200
+            deadline = time.monotonic() + 10
+            while MARK not in answer_text(second) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert MARK in answer_text(second)

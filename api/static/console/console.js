@@ -1587,6 +1587,8 @@
         me.username = asText(data.username);
         me.role = asText(data.role);
         byId("gc-me").textContent = me.username + "（" + (ROLE_LABELS[me.role] || me.role) + "）";
+        // Editors and admins also keep the knowledge: one click to its pages.
+        byId("gc-admin-link").hidden = !(me.role === "editor" || me.role === "admin");
         main.hidden = false;
         start();
       })
