@@ -159,11 +159,13 @@ class HandoffStore:
             ).all()
             return [_state(r) for r in rows]
 
-    def recent(self, channel: str = "", status: str = "", limit: int = 50) -> list[State]:
+    def recent(self, channel: str = "", status: str = "", limit: int = 50, topic: str = "") -> list[State]:
         with self.sessions() as session:
             query = select(StateRow).order_by(StateRow.last_at.desc()).limit(limit)
             if channel:
                 query = query.where(StateRow.channel == channel)
+            if topic:
+                query = query.where(StateRow.topic == topic)
             if status:
                 query = query.where(StateRow.status == status)
             return [_state(r) for r in session.scalars(query).all()]

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from api.history import FeedbackRow, History, MessageRow
 
 Encode = Callable[[list[str]], np.ndarray]
+# An answer given with less scope confidence than this is worth the office's look too.
+LOW_CONFIDENCE = 0.5
 GROUP_SIMILARITY = 0.9  # e5 query vectors: unrelated questions score 0.81–0.87, paraphrases 0.93+
 
 
@@ -34,12 +36,18 @@ class Exchange:
     handoff: bool
     failed: bool
     topic: str
+    confidence: float | None = None  # search's calibrated scope confidence, when the bot searched
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.answered and self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
 
 @dataclass
 class Gap:
     question: str  # the most recent wording
     count: int
+    low_confidence: int = 0  # of which answered, but unsurely
     examples: list[str] = field(default_factory=list)
     last_at: str = ""
 
@@ -68,6 +76,9 @@ def exchanges(history: History, since: datetime) -> list[Exchange]:
             if evidence:
                 pending.topic = pending.topic or str(evidence.get("intent") or "")
                 pending.answered = pending.answered and bool(evidence.get("in_scope"))
+                scope = evidence.get("scope_confidence")
+                if isinstance(scope, (int, float)) and pending.confidence is None:
+                    pending.confidence = float(scope)
             if pending.failed:
                 pending.answered = False
         elif row.role == "staff":
@@ -76,8 +87,8 @@ def exchanges(history: History, since: datetime) -> list[Exchange]:
 
 
 def gaps(items: list[Exchange], encode: Encode, similarity: float = GROUP_SIMILARITY) -> list[Gap]:
-    """Unanswered questions grouped by meaning, the largest group first."""
-    questions = [e for e in items if not e.answered and not e.question.startswith("/")]
+    """Unanswered and low-confidence questions grouped by meaning, the largest group first."""
+    questions = [e for e in items if (not e.answered or e.low_confidence) and not e.question.startswith("/")]
     if not questions:
         return []
     vectors = encode([e.question for e in questions])
@@ -97,7 +108,13 @@ def gaps(items: list[Exchange], encode: Encode, similarity: float = GROUP_SIMILA
         ordered = sorted(indices, key=lambda i: questions[i].at, reverse=True)
         texts = list(dict.fromkeys(questions[i].question for i in ordered))
         groups.append(
-            Gap(question=texts[0], count=len(indices), examples=texts[:5], last_at=questions[ordered[0]].at.isoformat())
+            Gap(
+                question=texts[0],
+                count=len(indices),
+                low_confidence=sum(questions[i].low_confidence for i in indices),
+                examples=texts[:5],
+                last_at=questions[ordered[0]].at.isoformat(),
+            )
         )
     return sorted(groups, key=lambda g: (-g.count, g.question))
 

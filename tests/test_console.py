@@ -67,6 +67,9 @@ def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaSt
     queue = app_client.get("/api/console/queue").json()["items"]
     assert [(q["id"], q["status"], q["reason"]) for q in queue] == [("web:worker-0001", "waiting", "asked")]
 
+    by_topic = app_client.get("/api/console/conversations", params={"topic": "ask_unpaid_wages"}).json()["items"]
+    assert [c["id"] for c in by_topic] == ["web:worker-0001"]
+    assert app_client.get("/api/console/conversations", params={"topic": "ask_legal_aid"}).json()["items"] == []
     transcript = app_client.get("/api/console/conversations/web:worker-0001").json()
     answer = next(m for m in transcript["messages"] if m["role"] == "bot")
     assert answer["evidence"]["intent"] == "ask_unpaid_wages" and answer["citations"][0]["item"] == 3

@@ -22,6 +22,9 @@ OUT_OF_SCOPE = {"intent": "out_of_scope", "confidence": 0.8, "in_scope": False, 
 
 
 def bot(sender: str, message: str) -> list[dict[str, Any]]:
+    if "加班费" in message:  # answered, but the search was unsure
+        unsure = {**IN_SCOPE, "scope_confidence": 0.3}
+        return [{"text": "可能是第（五）项。", "custom": {"citations": [CITATION], "evidence": unsure}}]
     if "工资" in message:
         return [{"text": "可以找劳动保障监察。", "custom": {"citations": [CITATION], "evidence": IN_SCOPE}}]
     return [{"text": "这个政策里没有写到。", "custom": {"evidence": OUT_OF_SCOPE}}]
@@ -49,6 +52,9 @@ def test_gaps_group_similar_unanswered_questions(client: TestClient) -> None:
     assert items[0]["count"] == 3
     assert {"离婚了孩子归谁", "离婚以后孩子抚养权归谁", "跟老婆离婚了娃判给谁"} == set(items[0]["examples"])
     assert [g["question"] for g in items[1:]] == ["驾照怎么考"]  # the answered wage question is no gap
+    ask(client, "加班费怎么算", "session-0009")
+    unsure = next(g for g in client.get("/api/console/quality/gaps").json()["items"] if g["question"] == "加班费怎么算")
+    assert unsure["low_confidence"] == 1
     assert items[0]["new_answer_url"].startswith("/console/admin/answers/new?question=")
 
 

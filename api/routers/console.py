@@ -55,8 +55,9 @@ async def conversations(
     channel: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[Literal["", "bot", "waiting", "staff"], Query()] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    topic: Annotated[str, Query(max_length=40, description="the bot's intent, e.g. ask_unpaid_wages")] = "",
 ) -> dict[str, Any]:
-    states = await run_in_threadpool(_handoffs(request).recent, channel, status, limit)
+    states = await run_in_threadpool(_handoffs(request).recent, channel, status, limit, topic)
     return {"items": [s.to_json() for s in states]}
 
 

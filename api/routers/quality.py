@@ -51,6 +51,7 @@ async def gap_report(request: Request, user: Staff, days: Days = 30) -> dict[str
             {
                 "question": g.question,
                 "count": g.count,
+                "low_confidence": g.low_confidence,
                 "examples": g.examples,
                 "last_at": g.last_at,
                 # The shortcut: the admin's new-answer form with this question filled in.

@@ -637,10 +637,14 @@
       empty: byId("gc-conv-empty"),
       channel: byId("gc-conv-channel"),
       status: byId("gc-conv-status"),
+      topic: byId("gc-conv-topic"),
       refresh: singleFlight(function () {
         var query = new URLSearchParams();
         if (conversations.channel.value) {
           query.set("channel", conversations.channel.value);
+        }
+        if (conversations.topic.value) {
+          query.set("topic", conversations.topic.value);
         }
         if (conversations.status.value) {
           query.set("status", conversations.status.value);
@@ -664,6 +668,12 @@
       }),
     };
     listKeys(conversations.list);
+    // The topic filter offers the bot's topics by their Chinese names.
+    Object.keys(TOPIC_LABELS).forEach(function (id) {
+      var option = el("option", "", TOPIC_LABELS[id]);
+      option.value = id;
+      conversations.topic.appendChild(option);
+    });
     byId("gc-conv-filters").addEventListener("submit", function (event) {
       event.preventDefault();
       conversations.refresh();
