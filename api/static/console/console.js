@@ -573,7 +573,7 @@
         bottom.appendChild(el("span", "gc-reason", reason));
       }
       if (item.topic) {
-        bottom.appendChild(el("span", "gc-topic", asText(item.topic)));
+        bottom.appendChild(el("span", "gc-topic", TOPIC_LABELS[asText(item.topic)] || asText(item.topic)));
       }
       bottom.appendChild(el("span", "gc-last", asText(item.last_text)));
       button.appendChild(bottom);
