@@ -10,16 +10,11 @@ pages is tested on its own in test_admin.py.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,43 +27,20 @@ from playwright.sync_api import (
     Page,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 
 from api.routers.pages import CONTENT_SECURITY_POLICY
+from tests.browser_support import chromium_browser, create_user, running_api, sqlite_url
 from tests.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-PROJECT = Path(__file__).resolve().parent.parent
-APP_FACTORY = "api.app:create_app"
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 EDITOR, EDITOR_PASSWORD = "wang.wu", "wang-wu-password-1"
 STAFF, STAFF_PASSWORD = "zhao.liu", "zhao-liu-password-1"
 XSS = '<img src=x onerror="window.__xss=1">'
 CONFLICT = "别人刚改过这一条，请刷新后再改"
 LIVE_WITHIN_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def create_user(url: str, name: str, password: str, role: str) -> None:
-    command = ["create-user", name, "--role", role, "--password-stdin", "--url", url]
-    done = subprocess.run(
-        [sys.executable, "-m", "api.accounts", *command],
-        cwd=PROJECT,
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def post_json(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
@@ -91,71 +63,24 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return exc.code, dict(exc.headers.items()), exc.read()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
-    return CHROMIUM
+# ---- the api, as the test's own client -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real api in its own process on a fresh database (an editor, a member of staff), Rasa stood in."""
     folder = tmp_path_factory.mktemp("admin")
-    database = f"sqlite:///{folder / 'api.db'}"
+    database = sqlite_url(folder)
     create_user(database, EDITOR, EDITOR_PASSWORD, "editor")
     create_user(database, STAFF, STAFF_PASSWORD, "staff")
-    port = free_port()
-    log_path = folder / "server.log"
-    with RasaStandIn() as rasa, log_path.open("wb") as log:
-        env = {
-            **os.environ,
-            "API_RASA_URLS": rasa.url,
-            "API_DATABASE_URL": database,
-            "API_PII_KEY_FILE": str(folder / "pii.key"),
-            "API_REDIS_URL": "",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port)],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"the api exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the api did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with RasaStandIn() as rasa, running_api(folder, rasa.url, database) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-# ---- the api, as the test's own client -------------------------------------------------
+def browser() -> Iterator[Browser]:
+    with chromium_browser() as launched:
+        yield launched
 
 
 def sign_in(server: str, name: str, password: str) -> str:

@@ -8,31 +8,23 @@ back. The API behind the console is tested on its own in test_console.py.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from actions.case_store import CaseStore, WageIntake
 from api.routers.pages import CONTENT_SECURITY_POLICY
+from tests.browser_support import chromium_browser, create_user, running_api
 from tests.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-PROJECT = Path(__file__).resolve().parent.parent
-APP_FACTORY = "api.app:create_app"
 STAFF, STAFF_PASSWORD = "zhang.san", "zhang-san-password-1"
 OTHER, OTHER_PASSWORD = "li.si", "li-si-password-22"
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
@@ -78,26 +70,6 @@ def respond(sender: str, message: str) -> list[dict[str, Any]]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def create_user(url: str, name: str, password: str) -> None:
-    command = ["create-user", name, "--role", "staff", "--password-stdin", "--url", url]
-    done = subprocess.run(
-        [sys.executable, "-m", "api.accounts", *command],
-        cwd=PROJECT,
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 def post_json(url: str, body: dict[str, Any], cookie: str = "") -> tuple[int, dict[str, Any], str]:
     """A JSON POST with urllib: (status, body, the session cookie set)."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -121,13 +93,6 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
 def rasa() -> Iterator[RasaStandIn]:
     with RasaStandIn(respond) as standin:
         yield standin
@@ -145,56 +110,14 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def server(rasa: RasaStandIn, database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real api in its own process, on the database with the staff accounts, talking to the stand-in."""
-    port = free_port()
-    folder = tmp_path_factory.mktemp("api")
-    env = {
-        **os.environ,
-        "API_RASA_URLS": rasa.url,
-        "API_DATABASE_URL": database,
-        "API_PII_KEY_FILE": str(folder / "pii.key"),
-        "API_REDIS_URL": "",
-    }
-    log_path = folder / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the api exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the api did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with running_api(tmp_path_factory.mktemp("api"), rasa.url, database) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium_browser() as launched:
+        yield launched
 
 
 class Watched:

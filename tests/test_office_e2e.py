@@ -12,17 +12,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser_support import chromium_browser
 from tests.system import System
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 KEY = "answer:wages_owed"
 QUESTION = "老板拖欠工资不给怎么办"
 
@@ -44,11 +43,8 @@ def create_user(system: System, name: str, role: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is needed: apt-get install -y chromium (make test does it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with chromium_browser() as launched:
         yield launched
-        launched.close()
 
 
 def signed_in_page(browser: Browser, system: System, name: str, password: str, path: str) -> Page:

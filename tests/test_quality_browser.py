@@ -9,23 +9,18 @@ tested on its own in test_quality.py.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser_support import chromium_browser, create_user, running_api, sqlite_url
 from tests.standins import RasaStandIn
-from tests.test_console_browser import APP_FACTORY, CHROMIUM, LAPTOP, PROJECT, Watched, create_user, free_port
+from tests.test_console_browser import LAPTOP, Watched
 
 pytestmark = pytest.mark.browser
 
@@ -45,66 +40,19 @@ def respond(sender: str, message: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real api in its own process, with one member of staff, talking to the stand-in."""
     folder = tmp_path_factory.mktemp("quality")
-    database = f"sqlite:///{folder / 'api.db'}"
+    database = sqlite_url(folder)
     create_user(database, STAFF, STAFF_PASSWORD)
-    port = free_port()
-    log_path = folder / "server.log"
-    with RasaStandIn(respond) as rasa, log_path.open("wb") as log:
-        env = {
-            **os.environ,
-            "API_RASA_URLS": rasa.url,
-            "API_DATABASE_URL": database,
-            "API_PII_KEY_FILE": str(folder / "pii.key"),
-            "API_REDIS_URL": "",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port)],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"the api exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the api did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with RasaStandIn(respond) as rasa, running_api(folder, rasa.url, database) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium_browser() as launched:
+        yield launched
 
 
 def workers_ask(server: str) -> None:

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
 from api.routers.pages import CONTENT_SECURITY_POLICY
+from tests.browser_support import chromium_browser, running_api
 from tests.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-PROJECT = Path(__file__).resolve().parent.parent
 NETWORK_ERROR = "网络不稳定，请稍后再试，或拨打 12333"
 SLOW_DOWN = "您发得太快了，请稍等。"
 # A speechSynthesis that records what it was asked to say.
@@ -81,20 +74,6 @@ def respond(sender: str, message: str) -> list[dict[str, Any]]:
     return [{"recipient_id": sender, "text": f"收到：{message}"}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
-    return CHROMIUM
-
-
 @pytest.fixture(scope="module")
 def rasa() -> Iterator[RasaStandIn]:
     with RasaStandIn(respond) as standin:
@@ -104,55 +83,14 @@ def rasa() -> Iterator[RasaStandIn]:
 @pytest.fixture(scope="module")
 def server(rasa: RasaStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real api in its own process, talking to the stand-in."""
-    port = free_port()
-    folder = tmp_path_factory.mktemp("api")
-    env = {
-        **os.environ,
-        "API_RASA_URLS": rasa.url,
-        "API_DATABASE_URL": f"sqlite:///{folder / 'api.db'}",
-        "API_PII_KEY_FILE": str(folder / "pii.key"),
-        "API_REDIS_URL": "",
-    }
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the api exited with {process.returncode}:\n{(folder / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the api did not start:\n{(folder / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+    with running_api(tmp_path_factory.mktemp("api"), rasa.url) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium_browser() as launched:
+        yield launched
 
 
 class Watched:
