@@ -26,6 +26,7 @@ PAGES: dict[str, str] = {
     "admin.html": "text/html; charset=utf-8",
 }
 ASSETS: dict[str, str] = {
+    "common.js": "text/javascript; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
     "admin.js": "text/javascript; charset=utf-8",

@@ -11,6 +11,18 @@
 (function () {
   "use strict";
 
+  var common = window.GongyouCommon;
+  var ApiError = common.ApiError;
+  var asList = common.asList;
+  var asText = common.asText;
+  var byId = common.byId;
+  var chineseNumber = common.chineseNumber;
+  var clear = common.clear;
+  var detailOf = common.detailOf;
+  var el = common.el;
+  var pad = common.pad;
+  var request = common.request;
+
   var LOGIN_PATH = "/console/login";
   var ADMIN_PATH = "/console/admin";
   var NEW_ANSWER_PATH = "/console/admin/answers/new";
@@ -41,7 +53,6 @@
   };
   var RETIRABLE = { questions: true, answer: true };
   var ANSWER_ID = /^[a-z][a-z0-9_]{1,59}$/;
-  var DIGITS = "零一二三四五六七八九";
 
   // What an editor changes in each kind of entry, in the order of the form.
   // line: one line of text; text: a long text; lines: a list, one per line; numbers: 3, 6.
@@ -68,51 +79,6 @@
   var SHOWN_ONLY = { item: [["marker", "序号"], ["part", "所属部分"], ["part_title", "部分标题"]] };
 
   // ---------- small helpers ----------
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    return node;
-  }
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
-
-  function asText(value) {
-    return typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
-  }
-
-  function asList(value) {
-    return Array.isArray(value) ? value : [];
-  }
-
-  function clear(node) {
-    while (node.firstChild) {
-      node.removeChild(node.firstChild);
-    }
-  }
-
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
-
-  function chineseNumber(n) {
-    if (typeof n !== "number" || n !== Math.floor(n) || n < 1 || n > 99) {
-      return asText(n);
-    }
-    if (n < 10) {
-      return DIGITS.charAt(n);
-    }
-    var tens = Math.floor(n / 10);
-    var ones = n % 10;
-    return (tens > 1 ? DIGITS.charAt(tens) : "") + "十" + (ones ? DIGITS.charAt(ones) : "");
-  }
 
   function fullTime(value) {
     var text = asText(value);
@@ -176,45 +142,6 @@
   }
 
   // ---------- talking to the api ----------
-
-  function ApiError(status, message) {
-    this.status = status;
-    this.message = message;
-  }
-
-  function request(method, path, body) {
-    var init = {
-      method: method,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-      cache: "no-store",
-    };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-    }
-    return fetch(path, init).then(
-      function (response) {
-        return response.text().then(function (raw) {
-          var data = null;
-          try {
-            data = raw ? JSON.parse(raw) : null;
-          } catch (e) {
-            data = null;
-          }
-          return { status: response.status, ok: response.ok, data: data };
-        });
-      },
-      function () {
-        return { status: 0, ok: false, data: null };
-      },
-    );
-  }
-
-  function detailOf(result, fallback) {
-    var detail = result.data && result.data.detail;
-    return typeof detail === "string" && detail ? detail : fallback;
-  }
 
   function errorText(result) {
     switch (result.status) {

@@ -9,6 +9,18 @@
 (function () {
   "use strict";
 
+  var common = window.GongyouCommon;
+  var ApiError = common.ApiError;
+  var asList = common.asList;
+  var asText = common.asText;
+  var byId = common.byId;
+  var chineseNumber = common.chineseNumber;
+  var clear = common.clear;
+  var detailOf = common.detailOf;
+  var el = common.el;
+  var pad = common.pad;
+  var request = common.request;
+
   var LOGIN_PATH = "/console/login";
   var CONSOLE_PATH = "/console";
   var QUEUE_POLL_MS = 5000;
@@ -56,7 +68,6 @@
     ["evidence", "证据"],
     ["contact", "联系电话"],
   ];
-  var DIGITS = "零一二三四五六七八九";
   // The bot's topics (its intents) by their Chinese names; an id not listed is shown as it is.
   var TOPIC_LABELS = {
     ask_unpaid_wages: "欠薪",
@@ -88,48 +99,7 @@
 
   // ---------- small helpers ----------
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    return node;
-  }
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
-
-  function asText(value) {
-    return typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
-  }
-
-  function asList(value) {
-    return Array.isArray(value) ? value : [];
-  }
-
-  function clear(node) {
-    while (node.firstChild) {
-      node.removeChild(node.firstChild);
-    }
-  }
-
   // 3 → 三, 12 → 十二, 20 → 二十: the plan numbers its items （一）（二）…
-  function chineseNumber(n) {
-    if (typeof n !== "number" || n !== Math.floor(n) || n < 1 || n > 99) {
-      return asText(n);
-    }
-    if (n < 10) {
-      return DIGITS.charAt(n);
-    }
-    var tens = Math.floor(n / 10);
-    var ones = n % 10;
-    return (tens > 1 ? DIGITS.charAt(tens) : "") + "十" + (ones ? DIGITS.charAt(ones) : "");
-  }
-
   function itemLabel(n) {
     var number = typeof n === "string" && /^\d+$/.test(n) ? parseInt(n, 10) : n;
     return "第（" + chineseNumber(number) + "）项";
@@ -154,10 +124,6 @@
   function parseTime(value) {
     var t = Date.parse(asText(value));
     return isNaN(t) ? null : t;
-  }
-
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
   }
 
   // "14:05" today, "03-18 14:05" this year, "2024-03-18 14:05" before.
@@ -215,45 +181,6 @@
   }
 
   // ---------- talking to the api ----------
-
-  function ApiError(status, message) {
-    this.status = status;
-    this.message = message;
-  }
-
-  function request(method, path, body) {
-    var init = {
-      method: method,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-      cache: "no-store",
-    };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-    }
-    return fetch(path, init).then(
-      function (response) {
-        return response.text().then(function (raw) {
-          var data = null;
-          try {
-            data = raw ? JSON.parse(raw) : null;
-          } catch (e) {
-            data = null;
-          }
-          return { status: response.status, ok: response.ok, data: data };
-        });
-      },
-      function () {
-        return { status: 0, ok: false, data: null };
-      },
-    );
-  }
-
-  function detailOf(result, fallback) {
-    var detail = result.data && result.data.detail;
-    return typeof detail === "string" && detail ? detail : fallback;
-  }
 
   function errorText(result) {
     switch (result.status) {
