@@ -6,15 +6,18 @@ talking to whatever Rasa the test gives it (a stand-in, or the real one).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -48,6 +51,28 @@ def create_user(database_url: str, name: str, password: str, role: str = "staff"
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def post_json(url: str, body: dict[str, Any], cookie: str = "") -> tuple[int, dict[str, Any], str]:
+    """A JSON POST with urllib: (status, body, the session cookie set)."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            set_cookie = response.headers.get("set-cookie", "")
+            return response.status, json.loads(response.read() or b"{}"), set_cookie.split(";", 1)[0]
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}"), ""
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=20) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers.items()), exc.read()
 
 
 @contextmanager

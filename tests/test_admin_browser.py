@@ -30,7 +30,7 @@ from playwright.sync_api import (
 )
 
 from api.routers.pages import CONTENT_SECURITY_POLICY
-from tests.browser_support import chromium_browser, create_user, running_api, sqlite_url
+from tests.browser_support import chromium_browser, create_user, get, post_json, running_api, sqlite_url
 from tests.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
@@ -41,26 +41,6 @@ STAFF, STAFF_PASSWORD = "zhao.liu", "zhao-liu-password-1"
 XSS = '<img src=x onerror="window.__xss=1">'
 CONFLICT = "别人刚改过这一条，请刷新后再改"
 LIVE_WITHIN_S = 5.0
-
-
-def post_json(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
-    """A JSON POST with urllib: (status, body, the session cookie set)."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            set_cookie = response.headers.get("set-cookie", "")
-            return response.status, json.loads(response.read() or b"{}"), set_cookie.split(";", 1)[0]
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}"), ""
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=20) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers.items()), exc.read()
 
 
 # ---- the api, as the test's own client -------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, V
 
 from actions.case_store import CaseStore, WageIntake
 from api.routers.pages import CONTENT_SECURITY_POLICY
-from tests.browser_support import chromium_browser, create_user, running_api
+from tests.browser_support import chromium_browser, create_user, get, post_json, running_api
 from tests.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
@@ -68,28 +66,6 @@ def respond(sender: str, message: str) -> list[dict[str, Any]]:
         },
         {"recipient_id": sender, "custom": {"citations": [CITATION], "evidence": EVIDENCE}},
     ]
-
-
-def post_json(url: str, body: dict[str, Any], cookie: str = "") -> tuple[int, dict[str, Any], str]:
-    """A JSON POST with urllib: (status, body, the session cookie set)."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if cookie:
-        headers["Cookie"] = cookie
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            set_cookie = response.headers.get("set-cookie", "")
-            return response.status, json.loads(response.read() or b"{}"), set_cookie.split(";", 1)[0]
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}"), ""
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=20) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers.items()), exc.read()
 
 
 @pytest.fixture(scope="module")
