@@ -42,8 +42,6 @@ from api.routers import (
 from api.settings import ApiSettings
 from knowledge.publish import LiveSearcher, Publisher, open_live, open_store
 from knowledge.search import Searcher
-from knowledge.settings import KnowledgeSettings
-from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 3600
@@ -71,15 +69,6 @@ async def follow_publishes(publisher: Publisher, every_s: float) -> None:
             log.exception("knowledge refresh failed")
 
 
-def adopt(settings: KnowledgeSettings, store: KnowledgeStore, searcher: Searcher | LiveSearcher) -> LiveSearcher:
-    """A searcher given by the caller (tests share one model): live, and on the store's knowledge."""
-    if isinstance(searcher, LiveSearcher):
-        return searcher
-    live = LiveSearcher(searcher, 0)
-    Publisher(store, live, settings).refresh()  # a no-op when the store holds what the searcher has
-    return live
-
-
 def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     install_log_redaction()
@@ -90,14 +79,16 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         await run_in_threadpool(upgrade, settings.database_url)
         # The knowledge the office edits lives in the same database; seeded from the YAML once.
         store = await run_in_threadpool(open_store, settings.knowledge, settings.database_url)
-        if app.state.searcher is None:
+        given = app.state.searcher
+        if given is None:
             # Loading the model takes seconds; keep the event loop free meanwhile.
             live = await run_in_threadpool(open_live, settings.knowledge, store)
-        else:
-            live = await run_in_threadpool(adopt, settings.knowledge, store, app.state.searcher)
+        else:  # a caller's searcher (tests share one model), brought up to the store's knowledge
+            live = given if isinstance(given, LiveSearcher) else LiveSearcher(given, 0)
+        app.state.publisher = Publisher(store, live, settings.knowledge)
+        await run_in_threadpool(app.state.publisher.refresh)  # nothing to do when already current
         app.state.searcher = live
         app.state.knowledge_store = store
-        app.state.publisher = Publisher(store, live, settings.knowledge)
         cases = await run_in_threadpool(CaseStore, settings.database_url)
         cipher = Cipher(load_key(settings.pii_key, settings.pii_key_file))
         vault = await run_in_threadpool(PiiVault, settings.database_url, cipher)
