@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from api.rasa_auth import RasaToken
+
 log = logging.getLogger(__name__)
 
-REST_PATH = "/webhooks/rest/webhook"
+# Rasa's REST channel, signed: bot/channels/signed_rest.py refuses a request without the JWT.
+REST_PATH = "/webhooks/signed/webhook"
 
 
 class RasaUnavailable(Exception):
@@ -30,19 +35,41 @@ def replica_for(sender: str, urls: list[str]) -> str:
 
 
 class RasaClient:
-    def __init__(self, urls: list[str], timeout_s: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        timeout_s: float,
+        token: RasaToken,
+        transport: httpx.AsyncBaseTransport | None = None,
+        observe: Callable[[str, float, bool], None] | None = None,
+    ) -> None:
         if not urls:
             raise ValueError("at least one Rasa URL is needed")
         self.urls = urls
+        self.token = token
+        self.observe = observe or (lambda replica, seconds, ok: None)
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=min(2.0, timeout_s)), transport=transport
         )
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        url = replica_for(sender, self.urls) + REST_PATH
+        replica = replica_for(sender, self.urls)
+        started = time.perf_counter()
+        try:
+            replies = await self._send(replica, sender, message, metadata)
+        except RasaUnavailable:
+            self.observe(replica, time.perf_counter() - started, False)
+            raise
+        self.observe(replica, time.perf_counter() - started, True)
+        return replies
+
+    async def _send(
+        self, replica: str, sender: str, message: str, metadata: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        url = replica + REST_PATH
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         try:
-            response = await self.client.post(url, json=body)
+            response = await self.client.post(url, json=body, headers=self.token.header())
         except httpx.HTTPError as exc:
             log.warning("Rasa at %s failed: %s", url, type(exc).__name__)
             raise RasaUnavailable(type(exc).__name__) from exc

@@ -51,7 +51,7 @@ def parse_all(system: System, texts: list[str]) -> list[dict[str, Any]]:
     with httpx.Client(timeout=30) as client:
         for text in texts:
             response = client.post(
-                f"{system.rasa}/model/parse", params={"token": system.rasa_token}, json={"text": text}
+                f"{system.rasa}/model/parse", headers=system.auth(), json={"text": text}
             )
             response.raise_for_status()
             out.append(response.json())

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.standins import STANDIN_JWT_SECRET
+
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(__file__).resolve().parent.parent
 APP_FACTORY = "api.app:create_app"
@@ -85,6 +87,7 @@ def running_api(folder: Path, rasa_url: str, database_url: str | None = None) ->
         "API_DATABASE_URL": database_url or sqlite_url(folder),
         "API_PII_KEY_FILE": str(folder / "pii.key"),
         "API_REDIS_URL": "",
+        "API_RASA_JWT_SECRET": STANDIN_JWT_SECRET,
     }
     log_path = folder / "server.log"
     with log_path.open("wb") as log:

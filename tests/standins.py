@@ -14,7 +14,12 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import jwt
+
 Respond = Callable[[str, str], list[dict[str, Any]]]
+Handle = Callable[[str, str, bytes, dict[str, str]], tuple[int, Any]]
+# The api signs its calls to Rasa; the stand-in checks them as Rasa's signed channel does.
+STANDIN_JWT_SECRET = "stand-in-jwt-secret-for-tests-0123456789"
 
 
 def echo(sender: str, message: str) -> list[dict[str, Any]]:
@@ -24,14 +29,14 @@ def echo(sender: str, message: str) -> list[dict[str, Any]]:
 class JsonServer:
     """A threading HTTP server whose handler is a function of (method, path, body) → (status, json)."""
 
-    def __init__(self, handle: Callable[[str, str, bytes], tuple[int, Any]]) -> None:
+    def __init__(self, handle: Handle) -> None:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, value = outer.handle(self.command, self.path, body)
+                status, value = outer.handle(self.command, self.path, body, dict(self.headers.items()))
                 data = json.dumps(value, ensure_ascii=False).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -72,9 +77,14 @@ class RasaStandIn(JsonServer):
         self.lock = threading.Lock()
         super().__init__(self._handle)
 
-    def _handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        if method != "POST" or not path.startswith("/webhooks/rest/webhook"):
+    def _handle(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        if method != "POST" or not path.startswith("/webhooks/signed/webhook"):
             return 404, {"error": "not found"}
+        _, _, token = headers.get("Authorization", "").partition(" ")
+        try:
+            jwt.decode(token, STANDIN_JWT_SECRET, algorithms=["HS256"], options={"require": ["exp"]})
+        except jwt.PyJWTError:
+            return 401, {"error": "unsigned"}
         request = json.loads(body or b"{}")
         with self.lock:
             self.received.append(request)

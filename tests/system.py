@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from api.rasa_auth import mint
+from api.rasa_client import REST_PATH
 from knowledge.loader import PROJECT_ROOT
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -50,7 +52,7 @@ class System:
     api_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
     actions_token: str = field(default_factory=lambda: secrets.token_hex(16))
-    rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -66,6 +68,8 @@ class System:
         return {
             **os.environ,
             "API_ACTIONS_TOKEN": self.actions_token,
+            "API_RASA_JWT_SECRET": self.jwt_secret,
+            "RASA_JWT_SECRET": self.jwt_secret,
             "API_DATABASE_URL": f"sqlite:///{self.scratch / 'cases.db'}",
             "API_PII_KEY_FILE": str(self.scratch / "pii.key"),
             "API_RASA_URLS": self.rasa,
@@ -125,15 +129,17 @@ class System:
                 "--port",
                 str(self.rasa_port),
                 "--enable-api",
-                "--auth-token",
-                self.rasa_token,
+                "--jwt-secret",
+                self.jwt_secret,
+                "--jwt-method",
+                "HS256",
             ],
             "rasa.log",
         )
 
     def wait_until_ready(self, api: bool = True) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
-        pending = {f"{self.rasa}/status?token={self.rasa_token}": False}
+        pending = {f"{self.rasa}/status": False}
         if api:
             pending[f"{self.api}/readyz"] = False
         while not all(pending.values()):
@@ -143,7 +149,7 @@ class System:
             for url, ready in pending.items():
                 if not ready:
                     try:
-                        response = httpx.get(url, timeout=2)
+                        response = httpx.get(url, timeout=2, headers=self.auth())
                         pending[url] = response.status_code == 200 and (
                             "readyz" in url or bool(response.json().get("model_file"))
                         )
@@ -163,10 +169,14 @@ class System:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
+    def auth(self) -> dict[str, str]:
+        """The header Rasa's HTTP API and its signed channel require (as the api sends it)."""
+        return {"Authorization": f"Bearer {mint(self.jwt_secret)}"}
+
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """One turn over Rasa's REST channel."""
+        """One turn over Rasa's signed REST channel."""
         response = httpx.post(
-            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+            f"{self.rasa}{REST_PATH}", json={"sender": sender, "message": message}, timeout=60, headers=self.auth()
         )
         response.raise_for_status()
         replies: list[dict[str, Any]] = response.json()

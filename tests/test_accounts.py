@@ -238,6 +238,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Ite
         database_url=f"sqlite:///{scratch / 'api.db'}",
         pii_key_file=str(scratch / "pii.key"),
         rasa_urls="http://127.0.0.1:9",  # never called: no worker messages here
+        rasa_jwt_secret="accounts-test-jwt-secret-0123456789",
         login_failures_per_minute=3,
     )
     application = create_app(settings, searcher=searcher)

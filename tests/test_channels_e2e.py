@@ -63,7 +63,7 @@ def test_intake_over_the_web_keeps_the_phone_out_of_rasa(system: System) -> None
     assert match, done
 
     tracker = httpx.get(
-        f"{system.rasa}/conversations/web:{who}/tracker", params={"token": system.rasa_token}, timeout=30
+        f"{system.rasa}/conversations/web:{who}/tracker", headers=system.auth(), timeout=30
     ).json()
     dump = json.dumps(tracker, ensure_ascii=False)
     assert PHONE not in dump and "[手机号#" in dump

@@ -9,12 +9,15 @@ the rasa-sdk 3.21 actions (events accepted into the tracker, custom payloads del
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from api.rasa_auth import mint
+from api.rasa_client import REST_PATH
 from tests.system import System
 
 pytestmark = pytest.mark.slow
@@ -25,7 +28,7 @@ def sender() -> str:
 
 
 def tracker(system: System, who: str) -> dict[str, Any]:
-    response = httpx.get(f"{system.rasa}/conversations/{who}/tracker", params={"token": system.rasa_token})
+    response = httpx.get(f"{system.rasa}/conversations/{who}/tracker", headers=system.auth())
     response.raise_for_status()
     data: dict[str, Any] = response.json()
     return data
@@ -115,7 +118,7 @@ def test_the_action_endpoint_refuses_a_wrong_token(system: System) -> None:
 
 
 def parse(system: System, text: str) -> dict[str, Any]:
-    response = httpx.post(f"{system.rasa}/model/parse", params={"token": system.rasa_token}, json={"text": text})
+    response = httpx.post(f"{system.rasa}/model/parse", headers=system.auth(), json={"text": text})
     response.raise_for_status()
     data: dict[str, Any] = response.json()
     return data
@@ -134,3 +137,17 @@ def test_entities_the_forms_need(system: System) -> None:
     assert found.get("duration") == "三个月"
     assert found.get("amount") == "三万块"
     assert found.get("city") == "太原"
+
+
+def test_rasa_answers_only_signed_requests(system: System) -> None:
+    """Only the api, holding the JWT secret, can talk to Rasa: the channel and the HTTP API refuse the rest."""
+    body = {"sender": sender(), "message": "你好"}
+    signed_channel = f"{system.rasa}{REST_PATH}"
+    forged = {"Authorization": f"Bearer {mint('not-the-secret-0123456789abcdef')}"}
+    expired = {"Authorization": f"Bearer {mint(system.jwt_secret, now=time.time() - 3600)}"}
+    for headers in ({}, forged, expired, {"Authorization": "Bearer not-a-jwt"}):
+        assert httpx.post(signed_channel, json=body, headers=headers, timeout=30).status_code == 401
+    assert httpx.post(f"{system.rasa}/webhooks/rest/webhook", json=body, timeout=30).status_code == 404
+    assert httpx.get(f"{system.rasa}/conversations/{body['sender']}/tracker", timeout=30).status_code == 401
+    assert httpx.get(f"{system.rasa}/conversations/{body['sender']}/tracker", headers=forged).status_code == 401
+    assert httpx.post(signed_channel, json=body, headers=system.auth(), timeout=60).json()

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from api.app import create_app
 from api.settings import ApiSettings
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
+from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 from tests.system import free_port
 
 pytestmark = pytest.mark.slow
@@ -38,6 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iter
             database_url=f"sqlite:///{scratch / 'api.db'}",
             pii_key_file=str(scratch / "pii.key"),
             rasa_urls=rasa.url,
+            rasa_jwt_secret=STANDIN_JWT_SECRET,
             actions_token="fuzz-token",
             channel_api_keys="fuzz-key",
             rate_per_minute=100_000,

@@ -17,7 +17,7 @@ from api.app import create_app
 from api.rasa_client import replica_for
 from api.settings import ApiSettings
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
+from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,7 @@ def settings_for(tmp_path: Path, rasa_urls: str, **extra: Any) -> ApiSettings:
         database_url=f"sqlite:///{tmp_path / 'api.db'}",
         pii_key_file=str(tmp_path / "pii.key"),
         rasa_urls=rasa_urls,
+        rasa_jwt_secret=STANDIN_JWT_SECRET,
         **extra,
     )
 
