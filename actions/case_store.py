@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, inspect, select, text, update
+from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, delete, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -200,6 +200,14 @@ class CaseStore:
             row.status, row.status_note, row.updated_at = status, note, datetime.now(UTC)
             session.commit()
             return _case(row)
+
+    def purge_cases(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete cases untouched for longer than the retention period (their contacts went earlier)."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(delete(CaseRow).where(CaseRow.updated_at < cutoff))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def purge_contacts(self, retention_days: int, now: datetime | None = None) -> int:
         """Delete the phone numbers of cases older than the retention period; the case stays."""

@@ -7,9 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from actions import services
@@ -18,12 +20,17 @@ from actions.pii_vault import Cipher, PiiVault, load_key
 from api.accounts import AccountStore
 from api.channels.registry import ChannelRegistry
 from api.conversation import Conversations
+from api.errors import database_unavailable
 from api.handoff import HandoffStore
 from api.history import History
 from api.limits import Limits
+from api.log_format import configure as configure_logging
+from api.metrics import Metrics, RequestMetrics
 from api.middleware import BodyLimit, SecurityHeaders
 from api.migrate import upgrade
 from api.pii import install_log_redaction
+from api.production import check as check_production
+from api.rasa_auth import RasaToken
 from api.rasa_client import RasaClient
 from api.routers import (
     actions,
@@ -40,6 +47,7 @@ from api.routers import (
     wechat,
 )
 from api.settings import ApiSettings
+from api.tracker_retention import TrackerRetention
 from knowledge.publish import LiveSearcher, Publisher, open_live, open_store
 from knowledge.search import Searcher
 
@@ -47,15 +55,41 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_S = 3600
 
 
-async def purge_forever(cases: CaseStore, vault: PiiVault, accounts: AccountStore, retention_days: int) -> None:
-    """Delete what is past its time: unclaimed vault numbers, old case contacts, expired staff sessions."""
+@dataclass
+class Retention:
+    """Everything the hourly purge deletes from, and after how long."""
+
+    settings: ApiSettings
+    cases: CaseStore
+    vault: PiiVault
+    accounts: AccountStore
+    history: History
+    handoffs: HandoffStore
+    trackers: TrackerRetention | None
+
+    def purge(self) -> dict[str, int]:
+        days = self.settings
+        purged = {
+            "vault": self.vault.purge(),
+            "case_contacts": self.cases.purge_contacts(days.pii_retention_days),
+            "cases": self.cases.purge_cases(days.case_retention_days),
+            "messages": self.history.purge_before(days.conversation_retention_days),
+            "conversation_states": self.handoffs.purge_before(days.conversation_retention_days),
+            "sessions": self.accounts.purge_sessions(),
+        }
+        if self.trackers is not None:
+            purged["tracker_events"] = self.trackers.purge_before(days.conversation_retention_days)
+        return purged
+
+
+async def purge_forever(retention: Retention) -> None:
+    """Delete what is past its time, every hour; a failed round is retried the next."""
     while True:
         try:
-            await run_in_threadpool(vault.purge)
-            await run_in_threadpool(cases.purge_contacts, retention_days)
-            await run_in_threadpool(accounts.purge_sessions)
-        except Exception:  # a failed purge is retried next hour; the service goes on
-            log.exception("personal-data purge failed")
+            purged = await run_in_threadpool(retention.purge)
+            log.info("retention purge: %s", purged)
+        except Exception:  # the service goes on; the next hour tries again
+            log.exception("retention purge failed")
         await asyncio.sleep(PURGE_EVERY_S)
 
 
@@ -71,7 +105,10 @@ async def follow_publishes(publisher: Publisher, every_s: float) -> None:
 
 def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or ApiSettings()
+    check_production(settings)
+    configure_logging(settings.log_format)
     install_log_redaction()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,17 +134,21 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
             AccountStore, settings.database_url, settings.session_hours, settings.session_idle_minutes
         )
         services.configure(services.Services(app.state.searcher, cases, settings.handoff_notice, vault))
-        rasa = RasaClient(settings.rasa_url_list, settings.rasa_timeout_s)
+        rasa = RasaClient(
+            settings.rasa_url_list, settings.rasa_timeout_s, RasaToken(settings.rasa_jwt_secret), observe=metrics.rasa
+        )
         limits = Limits(settings.redis_url)
         app.state.cases = cases
         app.state.channels = ChannelRegistry(history)
         handoffs = await run_in_threadpool(HandoffStore, settings.database_url)
         app.state.handoffs = handoffs
         app.state.conversations = Conversations(
-            rasa, history, limits, vault, handoffs, settings.max_message_chars, settings.rate_per_minute
+            rasa, history, limits, vault, handoffs, settings.max_message_chars, settings.rate_per_minute, metrics
         )
         follow = asyncio.create_task(follow_publishes(app.state.publisher, settings.knowledge_refresh_s))
-        purge = asyncio.create_task(purge_forever(cases, vault, app.state.accounts, settings.pii_retention_days))
+        trackers = TrackerRetention(settings.tracker_database_url) if settings.tracker_database_url else None
+        app.state.retention = Retention(settings, cases, vault, app.state.accounts, history, handoffs, trackers)
+        purge = asyncio.create_task(purge_forever(app.state.retention))
         yield
         for task in (purge, follow):
             task.cancel()
@@ -115,9 +156,13 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
                 await task
         await rasa.close()
         await limits.close()
+        if trackers is not None:
+            trackers.close()
 
     app = FastAPI(title="工友助手", version="0.3.0", lifespan=lifespan)
+    app.add_exception_handler(OperationalError, database_unavailable)
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.searcher = searcher
     app.state.executor = actions.build_executor()
     if settings.cors_origin_list:
@@ -131,6 +176,7 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, per_path={"/webhook": settings.actions_max_body_bytes}
     )
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: a 413 is counted too
     for router in (
         health.router,
         knowledge.router,

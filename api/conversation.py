@@ -20,6 +20,7 @@ from actions.pii_vault import MOBILE_PLACEHOLDER, PiiVault
 from api.handoff import STAFF, HandoffStore
 from api.history import History, StoredMessage
 from api.limits import Limits
+from api.metrics import Metrics
 from api.pii import Found, mask, redact
 from api.rasa_client import RasaClient, RasaUnavailable
 
@@ -117,6 +118,17 @@ def merge_replies(pairs: list[tuple[Reply, str]]) -> Turn:
     return Turn(replies, handoff=bool(reason), handoff_reason=reason)
 
 
+def outcome_of(turn: Turn) -> str:
+    """The label a turn is counted under in the metrics."""
+    if turn.failed:
+        return "failed"
+    if turn.with_staff:
+        return "staff"
+    if turn.handoff:
+        return "handoff"
+    return "answered" if turn.replies else "silent"
+
+
 class Conversations:
     def __init__(
         self,
@@ -127,6 +139,7 @@ class Conversations:
         handoffs: HandoffStore,
         max_message_chars: int,
         rate_per_minute: int,
+        metrics: Metrics | None = None,
     ) -> None:
         self.rasa = rasa
         self.history = history
@@ -135,6 +148,7 @@ class Conversations:
         self.handoffs = handoffs
         self.max_message_chars = max_message_chars
         self.rate_per_minute = rate_per_minute
+        self.metrics = metrics or Metrics()
 
     def _redact(self, inbound: Inbound, text: str) -> tuple[str, list[str]]:
         """Placeholders for personal data, and the tokens under which mobile numbers are kept.
@@ -155,7 +169,13 @@ class Conversations:
         return redacted, tokens
 
     async def handle(self, inbound: Inbound) -> Turn:
+        turn = await self._handle(inbound)
+        self.metrics.turn(inbound.channel, outcome_of(turn))
+        return turn
+
+    async def _handle(self, inbound: Inbound) -> Turn:
         if not await self.limits.allow(inbound.conversation, self.rate_per_minute):
+            self.metrics.turn(inbound.channel, "rate_limited")
             raise RateLimited(RATE_LIMITED_REPLY)
         if inbound.payload:
             if not PAYLOAD_RE.match(inbound.payload):

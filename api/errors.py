@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
+DATABASE_DOWN = "系统正在恢复，请过一会儿再发一次；急事请拨打 12333。"
 
 
 class ErrorOut(BaseModel):
@@ -25,3 +32,14 @@ def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
         503: "not ready or not configured",
     }
     return {code: {"model": ErrorOut, "description": reasons.get(code, "error")} for code in codes}
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away mid-request (a restart, a failover): say so, clearly, and retry later.
+
+    Nothing half-done is kept: the failed transaction rolled back, and the worker's message is
+    taken again when resent.
+    """
+    assert isinstance(exc, OperationalError)
+    log.warning("database unavailable during %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": DATABASE_DOWN}, status_code=503, headers={"Retry-After": "5"})

@@ -8,10 +8,10 @@ silent for it), replies into the worker's channel, and hands it back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, create_engine, select
+from sqlalchemy import DateTime, String, Text, create_engine, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
@@ -169,3 +169,11 @@ class HandoffStore:
             if status:
                 query = query.where(StateRow.status == status)
             return [_state(r) for r in session.scalars(query).all()]
+
+    def purge_before(self, retention_days: int, now: datetime | None = None) -> int:
+        """Forget the console state of conversations quiet for longer than the retention period."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(delete(StateRow).where(StateRow.last_at < cutoff))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

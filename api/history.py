@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 HISTORY_LIMIT = 200  # messages a reload brings back
@@ -126,3 +126,18 @@ class History:
             session.add(FeedbackRow(message_id=message_id, rating=rating, created_at=datetime.now(UTC)))
             session.commit()
             return True
+
+    def purge_before(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete whole conversations whose newest message is older than the retention period."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        stale = (
+            select(MessageRow.conversation)
+            .group_by(MessageRow.conversation)
+            .having(func.max(MessageRow.created_at) < cutoff)
+        )
+        with self.sessions() as session:
+            stale_ids = select(MessageRow.id).where(MessageRow.conversation.in_(stale))
+            session.execute(delete(FeedbackRow).where(FeedbackRow.message_id.in_(stale_ids)))
+            result = session.execute(delete(MessageRow).where(MessageRow.conversation.in_(stale)))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -18,6 +18,10 @@ def split_list(value: str) -> list[str]:
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
 
+    # "production" refuses to start with an empty or placeholder secret (api/production.py).
+    env: str = "development"
+    # "json": one JSON object per line, for a log collector; "text": for a terminal.
+    log_format: str = "text"
     host: str = "127.0.0.1"
     port: int = 8000
     max_question_chars: int = 2000
@@ -29,6 +33,9 @@ class ApiSettings(BaseSettings):
 
     # Rasa replicas (REST channel), comma-separated; a conversation always goes to the same one.
     rasa_urls: str = "http://127.0.0.1:5005"
+    # Signs the short-lived JWT that Rasa's HTTP API and its signed REST channel require
+    # (the same value as Rasa's RASA_JWT_SECRET).
+    rasa_jwt_secret: str = ""
     # Well under Rasa's lock lifetime (60 s), so a stuck turn fails here before it blocks the next.
     rasa_timeout_s: float = 10.0
     # Redis for dedupe and rate limits shared by several api processes; empty keeps them in-process.
@@ -49,6 +56,13 @@ class ApiSettings(BaseSettings):
     pii_key: str = ""
     pii_key_file: str = str(PROJECT_ROOT / ".cache" / "pii.key")
     pii_retention_days: int = 180
+    # Conversations (messages, their console state, Rasa's trackers) are deleted this long after
+    # their last message; cases this long after their last change.
+    conversation_retention_days: int = 180
+    case_retention_days: int = 1095
+    # Rasa's tracker store (SQLAlchemy URL), so the retention purge reaches the trackers too;
+    # empty: the api leaves them alone.
+    tracker_database_url: str = ""
     # How often a process checks the knowledge store for a publish made by another process.
     knowledge_refresh_s: float = 10.0
     # WeChat official account, safe mode (all four come from the account's admin console).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,8 +15,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(searcher: Searcher) -> TestClient:
-    return TestClient(create_app(ApiSettings(), searcher=searcher))
+def client(searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    scratch = tmp_path_factory.mktemp("api")
+    settings = ApiSettings(
+        database_url=f"sqlite:///{scratch / 'api.db'}",
+        pii_key_file=str(scratch / "pii.key"),
+        rasa_jwt_secret="api-test-jwt-secret-0123456789",
+    )
+    with TestClient(create_app(settings, searcher=searcher)) as test_client:  # the lifespan runs: ready
+        yield test_client
 
 
 def test_search_get_and_post(client: TestClient) -> None:

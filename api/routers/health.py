@@ -1,21 +1,58 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and the Prometheus metrics."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from knowledge.publish import LiveSearcher
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
+    """The process answers: restart it only when this fails."""
     return {"status": "ok"}
 
 
+def _database_answers(request: Request) -> bool:
+    try:
+        with request.app.state.cases.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError as exc:
+        log.warning("readiness: the database does not answer (%s)", type(exc).__name__)
+        return False
+
+
 @router.get("/readyz")
-def readyz(request: Request, response: Response) -> dict[str, object]:
+async def readyz(request: Request, response: Response) -> dict[str, object]:
+    """Send traffic here only when the knowledge is loaded and the database answers."""
     searcher = request.app.state.searcher
-    if searcher is None:
+    if searcher is None or getattr(request.app.state, "cases", None) is None:
         response.status_code = 503
-        return {"ready": False}
-    return {"ready": True, "knowledge": searcher.kb.content_hash, "units": searcher.index.size}
+        return {"ready": False, "knowledge": None, "database": None}
+    database = await run_in_threadpool(_database_answers, request)
+    if not database:
+        response.status_code = 503
+    return {
+        "ready": database,
+        "knowledge": searcher.kb.content_hash,
+        "units": searcher.index.size,
+        "database": database,
+    }
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    figures = request.app.state.metrics
+    live = request.app.state.searcher
+    if isinstance(live, LiveSearcher):
+        figures.knowledge_version.set(live.revision)
+    return Response(figures.render(), media_type=figures.content_type)
