@@ -20,23 +20,13 @@ log = logging.getLogger(__name__)
 
 MEMORY_KEYS = 100_000  # oldest keys are dropped beyond this; enough for a day of one process
 REDIS_RETRY_S = 5.0  # after a failure, try Redis again after this long
+CLAIM_WORKING = b"working"
+CLAIM_DONE = b"done"
 
 
 class MemoryLimits:
     def __init__(self) -> None:
-        self.seen: OrderedDict[str, float] = OrderedDict()
         self.windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
-
-    def first_time(self, key: str, ttl_s: int) -> bool:
-        now = time.monotonic()
-        expires = self.seen.get(key)
-        if expires is not None and expires > now:
-            return False
-        self.seen[key] = now + ttl_s
-        self.seen.move_to_end(key)
-        while len(self.seen) > MEMORY_KEYS:
-            self.seen.popitem(last=False)
-        return True
 
     def allow(self, key: str, per_minute: int) -> bool:
         window = int(time.time() // 60)
@@ -89,16 +79,6 @@ class Limits:
         log.warning("Redis unavailable (%s); limits kept in this process for now", type(exc).__name__)
         self.redis_down_until = time.monotonic() + REDIS_RETRY_S
 
-    async def first_time(self, key: str, ttl_s: int = 3600) -> bool:
-        """True for the first delivery of a key (atomic across processes with Redis)."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                return bool(await client.set(self.prefix + "seen:" + key, b"1", nx=True, ex=ttl_s))
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        return self.memory.first_time(key, ttl_s)
-
     async def allow(self, key: str, per_minute: int) -> bool:
         """A fixed one-minute window per key."""
         client = self._use_redis()
@@ -113,6 +93,56 @@ class Limits:
             except (RedisError, OSError) as exc:
                 self._redis_failed(exc)
         return self.memory.allow(key, per_minute)
+
+    async def claim(self, key: str, lease_s: int) -> bool:
+        """Take a piece of work for ``lease_s`` seconds; False while another holds it or once it is done.
+
+        The holder renews the lease (``hold``) while it works and marks it done (``settle``);
+        a holder that dies lets its lease run out, and a retry can take the work over.
+        """
+        client = self._use_redis()
+        if client is not None:
+            try:
+                return bool(await client.set(self.prefix + "claim:" + key, CLAIM_WORKING, nx=True, ex=lease_s))
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        if self.memory_values.recall("claim:" + key) is not None:
+            return False
+        self.memory_values.remember("claim:" + key, CLAIM_WORKING.decode(), lease_s)
+        return True
+
+    async def hold(self, key: str, lease_s: int) -> None:
+        """Renew a claim this process holds (only while it is still being worked on)."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                await client.set(self.prefix + "claim:" + key, CLAIM_WORKING, xx=True, ex=lease_s)
+                return
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        self.memory_values.remember("claim:" + key, CLAIM_WORKING.decode(), lease_s)
+
+    async def settle(self, key: str, ttl_s: int) -> None:
+        """Mark claimed work done: every later claim of the key is refused for ``ttl_s``."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                await client.set(self.prefix + "claim:" + key, CLAIM_DONE, ex=ttl_s)
+                return
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        self.memory_values.remember("claim:" + key, CLAIM_DONE.decode(), ttl_s)
+
+    async def claim_state(self, key: str) -> str | None:
+        """``working``, ``done``, or None when nobody holds the key (never claimed, or its holder died)."""
+        client = self._use_redis()
+        if client is not None:
+            try:
+                raw = await client.get(self.prefix + "claim:" + key)
+                return raw.decode() if isinstance(raw, bytes) else None
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        return self.memory_values.recall("claim:" + key)
 
     @cached_property
     def memory_values(self) -> MemoryValues:

@@ -90,7 +90,7 @@ class WeChatApiStandIn(JsonServer):
         self.lock = threading.Lock()
         super().__init__(self._handle)
 
-    def _handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+    def _handle(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
         url = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         with self.lock:
@@ -451,6 +451,22 @@ def test_two_workers_share_once_only_and_choices_through_redis(
         assert len(rasa.received) == 1
         reply_text(post(second, text_xml("1")))  # the buttons were shown by either worker
         assert rasa.received[-1]["message"] == "/start_wage_intake"
+
+
+def test_a_retry_takes_over_a_message_whose_worker_died(
+    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, redis_url: str
+) -> None:
+    """A process claimed the message and died (its claim is never renewed): the retry answers it."""
+    msg_id = str(uuid.uuid4().int % 10**18)
+    holder = redis.Redis.from_url(redis_url)
+    holder.set(f"gongyou:claim:wechat:msg:{msg_id}", b"working", ex=1)  # the dead process's lease
+    with running(tmp_path, searcher, rasa, api, redis_url=redis_url) as client:
+        started = time.monotonic()
+        answered = reply_text(post(client, text_xml("老板欠我工资", msg_id=msg_id)))
+        assert ANSWER in answered and time.monotonic() - started < 4.5
+        assert reply_text(post(client, text_xml("老板欠我工资", msg_id=msg_id))) == SUCCESS  # now done
+    assert len(rasa.received) == 1 and api.sent == []
+    holder.close()
 
 
 # --- deadline and long answers -----------------------------------------------------------------

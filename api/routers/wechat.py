@@ -47,6 +47,10 @@ from api.wechat_client import WeChatClient
 log = logging.getLogger(__name__)
 
 DEDUPE_TTL_S = 3600  # WeChat retries within seconds; an hour is plenty
+# A message is claimed for this long and the claim renewed while it is answered: if the process
+# dies (a crash, a restart), the claim runs out before WeChat's next retry (5 s), which takes over.
+CLAIM_LEASE_S = 3
+RETRY_POLL_S = 0.25
 CHOICES_TTL_S = 600  # a "1" answers the buttons shown in the last ten minutes
 SHUTDOWN_GRACE_S = 10.0  # answers still on their way get this long at shutdown
 # The rest of a long answer waits this long, so that it arrives after the passive first part.
@@ -190,6 +194,41 @@ async def _answer(conversations: Conversations, inbound: Inbound) -> list[str]:
     return split_for_wechat(rendered.text)
 
 
+async def _holding(limits: Limits, key: str, work: Coroutine[Any, Any, list[str]]) -> list[str]:
+    """Do the claimed work, renewing the claim meanwhile; done (for every retry) once the answer exists."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(CLAIM_LEASE_S / 3)
+            await limits.hold(key, CLAIM_LEASE_S)
+
+    renewing = asyncio.create_task(renew())
+    try:
+        return await work
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+        await limits.settle(key, DEDUPE_TTL_S)
+
+
+async def _claimed_by_retry(limits: Limits, key: str, deadline_s: float) -> bool:
+    """A repeated delivery: wait while another process answers; take over if it died meanwhile.
+
+    False: the work is done or still held by a live process at the deadline (it answers
+    through the customer-service API), so this delivery only acknowledges.
+    """
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        state = await limits.claim_state(key)
+        if state == "done":
+            return False
+        if state is None and await limits.claim(key, CLAIM_LEASE_S):
+            return True
+        await asyncio.sleep(RETRY_POLL_S)
+    return False
+
+
 async def _deliver(client: WeChatClient, openid: str, parts: list[str], after_s: float = 0.0) -> None:
     await asyncio.sleep(after_s)
     for index, part in enumerate(parts):
@@ -237,16 +276,19 @@ async def receive(
         raise HTTPException(status_code=exc.status, detail="消息无效") from None
 
     conversations: Conversations = request.app.state.conversations
-    if not await conversations.limits.first_time("wechat:" + message.dedupe_key, DEDUPE_TTL_S):
-        log.info("WeChat %s: repeated delivery ignored", message.msg_type[:20])
+    limits = conversations.limits
+    key = "wechat:" + message.dedupe_key
+    if not await limits.claim(key, CLAIM_LEASE_S) and not await _claimed_by_retry(limits, key, channel.deadline_s):
+        log.info("WeChat %s: repeated delivery acknowledged", message.msg_type[:20])
         return PlainTextResponse(SUCCESS)
     plan = plan_for(message)
     log.info("WeChat %s: %s", message.msg_type[:20], plan.outcome)
     if plan.ask is None:
+        await limits.settle(key, DEDUPE_TTL_S)
         return _passive(envelope, message, plan.answer, nonce, timestamp)
 
-    inbound = await _inbound(conversations.limits, message.sender, plan.ask)
-    answer = channel.start(_answer(conversations, inbound))
+    inbound = await _inbound(limits, message.sender, plan.ask)
+    answer = channel.start(_holding(limits, key, _answer(conversations, inbound)))
     done, _ = await asyncio.wait({answer}, timeout=channel.deadline_s)
     if answer in done:
         parts: list[str] = answer.result()
