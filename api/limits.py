@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from functools import cached_property
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -61,8 +63,11 @@ class MemoryValues:
         self.values.pop(key, None)
 
 
+_UNAVAILABLE = object()  # what _redis returns when the in-process fallback must answer
+
+
 class Limits:
-    """Dedupe and rate limiting for every channel."""
+    """Dedupe, claims and rate limiting for every channel."""
 
     def __init__(self, redis_url: str = "", prefix: str = "gongyou:") -> None:
         self.memory = MemoryLimits()
@@ -79,20 +84,41 @@ class Limits:
         log.warning("Redis unavailable (%s); limits kept in this process for now", type(exc).__name__)
         self.redis_down_until = time.monotonic() + REDIS_RETRY_S
 
+    async def _redis(self, command: Callable[[aioredis.Redis], Awaitable[Any]]) -> Any:
+        """The command's result from Redis, or ``_UNAVAILABLE`` (then this process answers alone).
+
+        After Redis restarts, every pooled connection is dead but looks alive: the first use
+        of each fails. So a failure drops the pool and tries once more on a new connection;
+        only a second failure means Redis is down.
+        """
+        client = self._use_redis()
+        if client is None:
+            return _UNAVAILABLE
+        for attempt in (1, 2):
+            try:
+                return await command(client)
+            except (RedisError, OSError) as exc:
+                if attempt == 2:
+                    self._redis_failed(exc)
+                    return _UNAVAILABLE
+                await client.connection_pool.disconnect()
+        return _UNAVAILABLE
+
     async def allow(self, key: str, per_minute: int) -> bool:
         """A fixed one-minute window per key."""
-        client = self._use_redis()
-        if client is not None:
-            window_key = f"{self.prefix}rate:{key}:{int(time.time() // 60)}"
-            try:
-                async with client.pipeline(transaction=True) as pipe:
-                    pipe.incr(window_key)
-                    pipe.expire(window_key, 120)
-                    count, _ = await pipe.execute()
-                return int(count) <= per_minute
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        return self.memory.allow(key, per_minute)
+        window_key = f"{self.prefix}rate:{key}:{int(time.time() // 60)}"
+
+        async def count(client: aioredis.Redis) -> int:
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.incr(window_key)
+                pipe.expire(window_key, 120)
+                counted, _ = await pipe.execute()
+            return int(counted)
+
+        counted = await self._redis(count)
+        if counted is _UNAVAILABLE:
+            return self.memory.allow(key, per_minute)
+        return bool(counted <= per_minute)
 
     async def claim(self, key: str, lease_s: int) -> bool:
         """Take a piece of work for ``lease_s`` seconds; False while another holds it or once it is done.
@@ -100,12 +126,10 @@ class Limits:
         The holder renews the lease (``hold``) while it works and marks it done (``settle``);
         a holder that dies lets its lease run out, and a retry can take the work over.
         """
-        client = self._use_redis()
-        if client is not None:
-            try:
-                return bool(await client.set(self.prefix + "claim:" + key, CLAIM_WORKING, nx=True, ex=lease_s))
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
+        name = self.prefix + "claim:" + key
+        taken = await self._redis(lambda client: client.set(name, CLAIM_WORKING, nx=True, ex=lease_s))
+        if taken is not _UNAVAILABLE:
+            return bool(taken)
         if self.memory_values.recall("claim:" + key) is not None:
             return False
         self.memory_values.remember("claim:" + key, CLAIM_WORKING.decode(), lease_s)
@@ -113,36 +137,22 @@ class Limits:
 
     async def hold(self, key: str, lease_s: int) -> None:
         """Renew a claim this process holds (only while it is still being worked on)."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                await client.set(self.prefix + "claim:" + key, CLAIM_WORKING, xx=True, ex=lease_s)
-                return
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        self.memory_values.remember("claim:" + key, CLAIM_WORKING.decode(), lease_s)
+        name = self.prefix + "claim:" + key
+        if await self._redis(lambda client: client.set(name, CLAIM_WORKING, xx=True, ex=lease_s)) is _UNAVAILABLE:
+            self.memory_values.remember("claim:" + key, CLAIM_WORKING.decode(), lease_s)
 
     async def settle(self, key: str, ttl_s: int) -> None:
         """Mark claimed work done: every later claim of the key is refused for ``ttl_s``."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                await client.set(self.prefix + "claim:" + key, CLAIM_DONE, ex=ttl_s)
-                return
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        self.memory_values.remember("claim:" + key, CLAIM_DONE.decode(), ttl_s)
+        name = self.prefix + "claim:" + key
+        if await self._redis(lambda client: client.set(name, CLAIM_DONE, ex=ttl_s)) is _UNAVAILABLE:
+            self.memory_values.remember("claim:" + key, CLAIM_DONE.decode(), ttl_s)
 
     async def claim_state(self, key: str) -> str | None:
         """``working``, ``done``, or None when nobody holds the key (never claimed, or its holder died)."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                raw = await client.get(self.prefix + "claim:" + key)
-                return raw.decode() if isinstance(raw, bytes) else None
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        return self.memory_values.recall("claim:" + key)
+        raw = await self._redis(lambda client: client.get(self.prefix + "claim:" + key))
+        if raw is _UNAVAILABLE:
+            return self.memory_values.recall("claim:" + key)
+        return raw.decode() if isinstance(raw, bytes) else None
 
     @cached_property
     def memory_values(self) -> MemoryValues:
@@ -150,35 +160,20 @@ class Limits:
 
     async def remember(self, key: str, value: str, ttl_s: int) -> None:
         """Keep a small value for a while (e.g. the choices a WeChat user can answer by number)."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                await client.set(self.prefix + "kept:" + key, value.encode("utf-8"), ex=ttl_s)
-                return
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        self.memory_values.remember(key, value, ttl_s)
+        name = self.prefix + "kept:" + key
+        if await self._redis(lambda client: client.set(name, value.encode("utf-8"), ex=ttl_s)) is _UNAVAILABLE:
+            self.memory_values.remember(key, value, ttl_s)
 
     async def recall(self, key: str) -> str | None:
         """The value kept for a key, or None once it has expired or was never kept."""
-        client = self._use_redis()
-        if client is not None:
-            try:
-                raw = await client.get(self.prefix + "kept:" + key)
-                return raw.decode("utf-8") if isinstance(raw, bytes) else None
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        return self.memory_values.recall(key)
+        raw = await self._redis(lambda client: client.get(self.prefix + "kept:" + key))
+        if raw is _UNAVAILABLE:
+            return self.memory_values.recall(key)
+        return raw.decode("utf-8") if isinstance(raw, bytes) else None
 
     async def forget(self, key: str) -> None:
-        client = self._use_redis()
-        if client is not None:
-            try:
-                await client.delete(self.prefix + "kept:" + key)
-                return
-            except (RedisError, OSError) as exc:
-                self._redis_failed(exc)
-        self.memory_values.forget(key)
+        if await self._redis(lambda client: client.delete(self.prefix + "kept:" + key)) is _UNAVAILABLE:
+            self.memory_values.forget(key)
 
     async def close(self) -> None:
         if self.redis is not None:

@@ -6,9 +6,11 @@ purged) are in test_faults.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,15 +21,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from actions.case_store import CaseStore, WageIntake
+from api import limits as limits_module
 from api.app import create_app
 from api.handoff import HandoffStore
 from api.history import History, StoredMessage
+from api.limits import Limits
 from api.production import InsecureSettings, check, insecure_settings
 from api.rasa_auth import RasaToken, mint
 from api.settings import ApiSettings
 from api.tracker_retention import TrackerRetention
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
+from tests.private_services import PrivateRedis
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 
 PHONE = "13912345678"
@@ -205,3 +210,32 @@ def test_rasa_tokens_are_signed_short_lived_and_renewed() -> None:
     assert token.header()["Authorization"].startswith("Bearer ")
     with pytest.raises(ValueError, match="API_RASA_JWT_SECRET"):
         RasaToken("")
+
+
+# --- Redis: fail fast, recover by itself -----------------------------------------------------
+
+
+def test_limits_fail_fast_without_redis_and_use_it_again_at_once_after_a_restart() -> None:
+    server = PrivateRedis()
+    server.start()
+    limits = Limits(server.target.url)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(limits.claim(f"warm-{i}", 30) for i in range(5)))  # several pooled connections
+        server.stop()
+        started = time.monotonic()
+        assert await limits.claim("while-down", 30)  # answered in-process
+        assert time.monotonic() - started < 1.5
+        server.start()
+        await asyncio.sleep(limits_module.REDIS_RETRY_S + 0.5)
+        # Every pooled connection died with the old server: none of them may send us back in-process.
+        for i in range(6):
+            assert await limits.claim(f"after-{i}", 30)
+            assert limits._use_redis() is not None
+        assert await limits.claim_state("after-0") == "working"
+        await limits.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.stop()
