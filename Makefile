@@ -28,7 +28,8 @@ RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index train validate run chromium test test-fast lint eval bench bench-dialogue bench-load intent-eval nlu-report calibrate clean
+.PHONY: help venv venv-rasa index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue \
+  bench-load intent-eval nlu-report calibrate fuzz backup restore clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
@@ -77,7 +78,8 @@ validate: venv-rasa $(KNOWLEDGE_NLU) ## rasa data validate on the domain, rules,
 run: index train ## start the system: Rasa on :5005, the api with the actions on :8000
 	@mkdir -p .cache/rasa
 	@export API_ACTIONS_TOKEN=$${API_ACTIONS_TOKEN:-$$(openssl rand -hex 16)}; \
-	export RASA_AUTH_TOKEN=$${RASA_AUTH_TOKEN:-$$(openssl rand -hex 16)}; \
+	export RASA_JWT_SECRET=$${RASA_JWT_SECRET:-$$(openssl rand -hex 32)}; \
+	export API_RASA_JWT_SECRET=$$RASA_JWT_SECRET; \
 	export RASA_ACTION_ENDPOINT=http://$(HOST):$(PORT)/webhook; \
 	export KNOWLEDGE_TOPIC_URL=http://$(HOST):$(PORT)/api/knowledge/topic; \
 	export RASA_TRACKER_DB=$(CURDIR)/.cache/rasa/tracker.db; \
@@ -85,22 +87,25 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT) --log-level warning & \
 	$(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-	  --interface $(HOST) --port $(RASA_PORT) --enable-api --auth-token "$$RASA_AUTH_TOKEN" --quiet & \
+	  --interface $(HOST) --port $(RASA_PORT) --enable-api --jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256 --quiet & \
 	echo "==> starting (about a minute): api + actions http://$(HOST):$(PORT), Rasa http://$(HOST):$(RASA_PORT)"; \
 	until curl -sf http://$(HOST):$(PORT)/readyz >/dev/null && curl -sf http://$(HOST):$(RASA_PORT)/ >/dev/null; do sleep 2; done; \
 	echo "==> 工友助手 is up.  Open the chat in a browser:  http://$(HOST):$(PORT)/"; \
 	echo "    web channel API: curl -s http://$(HOST):$(PORT)/api/web/messages -H 'Content-Type: application/json' \\"; \
 	echo "      -d '{\"session_id\": \"demo-session-1\", \"text\": \"老板欠我三个月工资不给怎么办\"}'"; \
-	echo "    Rasa's REST channel: http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook   WeChat: http://$(HOST):$(PORT)/wechat"; \
+	echo "    WeChat: http://$(HOST):$(PORT)/wechat   metrics: http://$(HOST):$(PORT)/metrics"; \
 	echo "    staff console: http://$(HOST):$(PORT)/console   knowledge admin: http://$(HOST):$(PORT)/console/admin"; \
 	echo "      (first account: .venv/bin/python -m api.accounts create-admin NAME)"; \
 	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
 
+run-scaled: index train ## two Rasa and two api processes on the local PostgreSQL and Redis (deploy/local_cluster.py)
+	RASA_MODEL=$(MODEL) $(PY) -m deploy.local_cluster
+
 lint: venv ## ruff and mypy
 	$(PY) -m ruff check .
-	$(PY) -m mypy knowledge api actions tests
+	$(PY) -m mypy knowledge api actions tests deploy
 
 chromium: ## Debian's Chromium for the browser tests (installed when missing)
 	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser tests"; \
@@ -124,8 +129,21 @@ intent-eval: train ## intent accuracy of the trained bot on EVAL_FILE, per topic
 bench-dialogue: train ## per-turn latency over Rasa's REST channel and memory: bench/dialogue.py
 	$(PY) bench/dialogue.py
 
-bench-load: train ## concurrent conversations through the api and straight to Rasa: bench/load.py
-	$(PY) bench/load.py
+bench-load: index train ## 200 concurrent conversations x 20 turns, single-process and scaled setups: bench/load.py
+	RASA_MODEL=$(MODEL) $(PY) bench/load.py
+
+FUZZ_RUNS ?= 200000
+fuzz: venv ## the coverage-guided fuzzer (atheris) on the channel parsers and the redactor, FUZZ_RUNS each
+	for target in redactor redactor_structured wechat_xml json_body; do \
+	  $(PY) -m tests.fuzz.run $$target --runs $(FUZZ_RUNS) || exit 1; done
+
+BACKUP_FILE ?= .cache/backups/gongyou-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
+backup: venv ## dump the knowledge (every version), its audit log and the cases to BACKUP_FILE
+	@mkdir -p $(dir $(BACKUP_FILE))
+	$(PY) -m api.backup dump $(BACKUP_FILE)
+
+restore: venv ## restore FILE=… into API_DATABASE_URL (REPLACE=--replace to overwrite)
+	$(PY) -m api.backup restore $(FILE) $(REPLACE)
 
 nlu-report: venv-rasa $(KNOWLEDGE_NLU) ## NLU 3-fold cross-validation (DIET and the CRF alone) -> .cache/rasa/nlu-report
 	@rm -rf .cache/rasa/nlu-all && mkdir -p .cache/rasa/nlu-all && cp -r nlu_data/*.yml $(KNOWLEDGE_NLU) .cache/rasa/nlu-all/
