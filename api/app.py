@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from actions import services
@@ -20,7 +19,7 @@ from actions.pii_vault import Cipher, PiiVault, load_key
 from api.accounts import AccountStore
 from api.channels.registry import ChannelRegistry
 from api.conversation import Conversations
-from api.errors import database_unavailable
+from api.errors import install_handlers
 from api.handoff import HandoffStore
 from api.history import History
 from api.limits import Limits
@@ -160,7 +159,7 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
             trackers.close()
 
     app = FastAPI(title="工友助手", version="0.3.0", lifespan=lifespan)
-    app.add_exception_handler(OperationalError, database_unavailable)
+    install_handlers(app)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.searcher = searcher

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
@@ -43,3 +45,20 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, OperationalError)
     log.warning("database unavailable during %s %s", request.method, request.url.path)
     return JSONResponse({"detail": DATABASE_DOWN}, status_code=503, headers={"Retry-After": "5"})
+
+
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming what is wrong, without echoing the input back.
+
+    FastAPI's own handler repeats the rejected value: that can be a worker's personal data,
+    and a value JSON cannot carry (a lone surrogate, 1e999) turned the 422 into a 500.
+    """
+    assert isinstance(exc, RequestValidationError)
+    errors = [{key: value for key, value in error.items() if key not in ("input", "ctx")} for error in exc.errors()]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """The app's own error answers: invalid requests and a database that went away."""
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(OperationalError, database_unavailable)

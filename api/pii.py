@@ -83,32 +83,36 @@ _NOT_AFTER_DIGIT = r"(?<![0-9])"
 _NOT_BEFORE_DIGIT = r"(?![0-9])"
 _SEP = r"[ \-]"
 
-_ID_RE = re.compile(
-    _NOT_AFTER_DIGIT
-    + r"(?:"
-    + r"[0-9]{17}[0-9Xx]"  # 18 digits
-    + rf"|[0-9]{{6}}{_SEP}[0-9]{{8}}{_SEP}[0-9]{{3}}[0-9Xx]"  # region date sequence+check
-    + rf"|[0-9]{{6}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{3}}[0-9Xx]"
-    + r"|[0-9]{15}"  # old 15-digit form
-    + rf"|[0-9]{{6}}{_SEP}[0-9]{{6}}{_SEP}[0-9]{{3}}"
-    + r")"
-    + _NOT_BEFORE_DIGIT
+
+def _forms(*forms: str) -> tuple[re.Pattern[str], ...]:
+    """One pattern per written form, tried at every position (a lookahead captures the match).
+
+    ``finditer`` with one alternation takes a single greedy match at each place and moves
+    past it, even when that match then fails its check digit: "6222 0212 3456 7894 139 8765
+    4321" read as one 19-digit card (wrong Luhn) hid a valid card and a mobile. Each form on
+    its own, at every start, finds every candidate; find() then picks among overlaps.
+    """
+    return tuple(re.compile(rf"(?=({_NOT_AFTER_DIGIT}(?:{form}){_NOT_BEFORE_DIGIT}))") for form in forms)
+
+
+_ID_FORMS = _forms(
+    r"[0-9]{17}[0-9Xx]",  # 18 digits
+    rf"[0-9]{{6}}{_SEP}[0-9]{{8}}{_SEP}[0-9]{{3}}[0-9Xx]",  # region date sequence+check
+    rf"[0-9]{{6}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{3}}[0-9Xx]",
+    r"[0-9]{15}",  # old 15-digit form
+    rf"[0-9]{{6}}{_SEP}[0-9]{{6}}{_SEP}[0-9]{{3}}",
 )
 
-_CARD_RE = re.compile(
-    _NOT_AFTER_DIGIT
-    + r"(?:"
-    + r"[0-9]{16,19}"
-    + rf"|[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}(?:{_SEP}[0-9]{{1,3}})?"  # 4-4-4-4[-1..3]
-    + r")"
-    + _NOT_BEFORE_DIGIT
+_CARD_FORMS = _forms(
+    r"[0-9]{16,19}",
+    rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}{_SEP}[0-9]{{1,3}}",  # 4-4-4-4-1..3, before the shorter form
+    rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}",  # 4-4-4-4
 )
 
-_MOBILE_RE = re.compile(
-    _NOT_AFTER_DIGIT
-    + rf"(?:(?:\+|00)?86{_SEP}?)?"  # +86 / 86 / 0086, inside the span but not in the value
-    + rf"1[3-9][0-9](?:[0-9]{{8}}|{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}|{_SEP}[0-9]{{8}})"  # 11, 3-4-4, 3-8
-    + _NOT_BEFORE_DIGIT
+_MOBILE_BODY = rf"1[3-9][0-9](?:[0-9]{{8}}|{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}|{_SEP}[0-9]{{8}})"  # 11, 3-4-4, 3-8
+_MOBILE_FORMS = _forms(
+    rf"(?:\+|00)?86{_SEP}?{_MOBILE_BODY}",  # +86 / 86 / 0086, inside the span but not in the value
+    _MOBILE_BODY,
 )
 
 
@@ -156,21 +160,22 @@ def _is_mobile(value: str) -> bool:
 
 
 # Earlier entries win where candidates overlap: a valid ID beats a card, a card beats a mobile.
-_RULES: tuple[tuple[Kind, re.Pattern[str], Callable[[str], bool]], ...] = (
-    ("id_card", _ID_RE, _is_id),
-    ("bank_card", _CARD_RE, _is_card),
-    ("mobile", _MOBILE_RE, _is_mobile),
+_RULES: tuple[tuple[Kind, tuple[re.Pattern[str], ...], Callable[[str], bool]], ...] = (
+    ("id_card", _ID_FORMS, _is_id),
+    ("bank_card", _CARD_FORMS, _is_card),
+    ("mobile", _MOBILE_FORMS, _is_mobile),
 )
 
 
 def _candidates(folded: str) -> Iterator[Found]:
-    for kind, pattern, is_valid in _RULES:
-        for match in pattern.finditer(folded):
-            value = _canonical(match.group())
-            if kind == "mobile":
-                value = value[-11:]  # drop the country prefix
-            if is_valid(value):
-                yield Found(kind, match.start(), match.end(), value)
+    for kind, forms, is_valid in _RULES:
+        for pattern in forms:
+            for match in pattern.finditer(folded):
+                value = _canonical(match.group(1))
+                if kind == "mobile":
+                    value = value[-11:]  # drop the country prefix
+                if is_valid(value):
+                    yield Found(kind, match.start(1), match.end(1), value)
 
 
 # --- public API --------------------------------------------------------------------------------

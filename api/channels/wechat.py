@@ -77,7 +77,7 @@ def parse_xml(data: bytes | str) -> dict[str, str]:
     """The root's child elements as name → text; a DTD, an entity or broken XML is a 400."""
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (DefusedXmlException, ParseError, ValueError) as exc:
+    except (DefusedXmlException, ParseError, ValueError, LookupError) as exc:  # LookupError: unknown encoding
         raise Refused(400, f"bad XML ({type(exc).__name__})") from None
     if root.tag != "xml":
         raise Refused(400, "XML root is not <xml>")
