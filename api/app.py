@@ -158,7 +158,14 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
         if trackers is not None:
             trackers.close()
 
-    app = FastAPI(title="工友助手", version="0.3.0", lifespan=lifespan)
+    docs = settings.env != "production"  # Swagger UI comes from a CDN: not on a production address
+    app = FastAPI(
+        title="工友助手",
+        version="0.4.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     install_handlers(app)
     app.state.settings = settings
     app.state.metrics = metrics

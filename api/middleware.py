@@ -7,11 +7,18 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 ]
+# FastAPI's interactive docs load Swagger UI from a CDN: development only (off in production).
+CSP_EXEMPT = frozenset({"/docs", "/redoc"})
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -83,11 +90,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        exempt = scope.get("path", "") in CSP_EXEMPT
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (name, value) for name, value in SECURITY_HEADERS if name not in present
+                    (name, value)
+                    for name, value in SECURITY_HEADERS
+                    if name not in present and not (exempt and name == b"content-security-policy")
                 ]
             await send(message)
 

@@ -29,7 +29,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from api.routers.pages import CONTENT_SECURITY_POLICY
+from api.middleware import CONTENT_SECURITY_POLICY
 from tests.browser_support import chromium_browser, create_user, get, post_json, running_api, sqlite_url
 from tests.standins import RasaStandIn
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from actions.case_store import CaseStore, WageIntake
-from api.routers.pages import CONTENT_SECURITY_POLICY
+from api.middleware import CONTENT_SECURITY_POLICY
 from tests.browser_support import chromium_browser, create_user, get, post_json, running_api
 from tests.standins import RasaStandIn
 

@@ -239,3 +239,29 @@ def test_limits_fail_fast_without_redis_and_use_it_again_at_once_after_a_restart
         asyncio.run(scenario())
     finally:
         server.stop()
+
+
+# --- security headers on every answer ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_answer_carries_the_security_headers_and_the_csp(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["paths"]
+    in_schema = [path for path, ops in schema.items() if "get" in ops and "{" not in path]
+    pages = ["/", "/static/widget.js", "/console", "/console/login", "/console/admin", "/console/static/console.css"]
+    paths = [*in_schema, *pages, "/metrics", "/openapi.json"]
+    assert {"/healthz", "/readyz", "/api/web/history", "/api/console/queue"} <= set(paths)
+    for path in [*paths, "/no-such-page", "/static/../../etc/passwd"]:
+        response = client.get(path)
+        if path in ("/docs", "/redoc"):
+            continue  # development only: FastAPI's docs load Swagger UI from a CDN
+        headers = response.headers
+        assert headers["content-security-policy"].startswith("default-src 'self'"), path
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY", path
+        assert headers["referrer-policy"] == "no-referrer", path
+
+
+def test_production_serves_no_interactive_docs() -> None:
+    app = create_app(production())
+    assert app.docs_url is None and app.redoc_url is None
+    assert app.openapi_url == "/openapi.json"  # the schema stays, for partners and schemathesis

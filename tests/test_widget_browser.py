@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
-from api.routers.pages import CONTENT_SECURITY_POLICY
+from api.middleware import CONTENT_SECURITY_POLICY
 from tests.browser_support import chromium_browser, running_api
 from tests.standins import RasaStandIn
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from api.middleware import CONTENT_SECURITY_POLICY
+
 router = APIRouter(tags=["pages"])
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -17,11 +19,6 @@ FILES: dict[str, str] = {
     "widget.css": "text/css; charset=utf-8",
     "index.html": "text/html; charset=utf-8",
 }
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
