@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, delete, inspect, select, text, update
+from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from knowledge.database import shared_engine
 
 CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 STATUS_LABELS = {
@@ -118,8 +120,7 @@ def _case(row: CaseRow) -> Case:
 
 class CaseStore:
     def __init__(self, url: str) -> None:
-        connect_args: dict[str, Any] = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self.engine = shared_engine(url)
         Base.metadata.create_all(self.engine)
         self._drop_clear_contacts()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -14,11 +14,12 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import DateTime, String, Text, create_engine, delete, select
+from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from knowledge.database import shared_engine
 
 TOKEN_RE = re.compile(r"\[手机号#([0-9a-f]{8})\]")
 # What Rasa sees: always the same words, so the token never sways the NLU; the tokens
@@ -90,8 +91,7 @@ class VaultRow(Base):
 
 class PiiVault:
     def __init__(self, url: str, cipher: Cipher, vault_hours: float = 24.0) -> None:
-        connect_args: dict[str, Any] = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self.engine = shared_engine(url)
         Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cipher = cipher

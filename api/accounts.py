@@ -15,13 +15,14 @@ import secrets
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from knowledge.database import shared_engine
 
 ROLES = ("staff", "editor", "admin")  # in rising order of what they may do
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -98,8 +99,7 @@ class AccountStore:
         session_idle_minutes: float = 60.0,
         hasher: PasswordHasher | None = None,
     ) -> None:
-        connect_args: dict[str, Any] = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self.engine = shared_engine(url)
         Base.metadata.create_all(self.engine)  # nothing to do once the migrations have run
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.lifetime = timedelta(hours=session_hours)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, create_engine, delete, select
+from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from knowledge.database import shared_engine
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
 
@@ -88,8 +90,7 @@ def _state(row: StateRow) -> State:
 
 class HandoffStore:
     def __init__(self, url: str) -> None:
-        connect_args: dict[str, Any] = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self.engine = shared_engine(url)
         Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

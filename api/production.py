@@ -10,6 +10,7 @@ from __future__ import annotations
 from api.settings import ApiSettings, split_list
 
 MIN_SECRET_CHARS = 16
+JWT_SECRET_MIN_CHARS = 32
 PLACEHOLDER_WORDS = ("change", "placeholder", "example", "replace", "secret", "password", "default", "xxxx")
 
 
@@ -40,6 +41,9 @@ def insecure_settings(settings: ApiSettings) -> list[str]:
             "API_WECHAT_APP_SECRET": settings.wechat_app_secret,
         }
     problems = [name for name, value in secrets.items() if looks_like_placeholder(value)]
+    # HS256 wants a key at least as long as its hash (RFC 7518, 3.2).
+    if len(settings.rasa_jwt_secret) < JWT_SECRET_MIN_CHARS and "API_RASA_JWT_SECRET" not in problems:
+        problems.append("API_RASA_JWT_SECRET")
     if any(looks_like_placeholder(key) for key in split_list(settings.channel_api_keys)):
         problems.append("API_CHANNEL_API_KEYS")
     if not settings.cookie_secure:

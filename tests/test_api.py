@@ -20,7 +20,7 @@ def client(searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iter
     settings = ApiSettings(
         database_url=f"sqlite:///{scratch / 'api.db'}",
         pii_key_file=str(scratch / "pii.key"),
-        rasa_jwt_secret="api-test-jwt-secret-0123456789",
+        rasa_jwt_secret="api-test-jwt-secret-0123456789abcdef",
     )
     with TestClient(create_app(settings, searcher=searcher)) as test_client:  # the lifespan runs: ready
         yield test_client

@@ -174,6 +174,7 @@ def test_production_accepts_real_secrets() -> None:
     [
         ({"actions_token": ""}, "API_ACTIONS_TOKEN"),
         ({"rasa_jwt_secret": "change-me-please-now-123"}, "API_RASA_JWT_SECRET"),
+        ({"rasa_jwt_secret": "k3J9x-Qe7LmZ2pR8vT4wY6u"}, "API_RASA_JWT_SECRET"),  # random, but short for HS256
         ({"pii_key": "<your fernet key here>......"}, "API_PII_KEY"),
         ({"actions_token": "short1"}, "API_ACTIONS_TOKEN"),
         ({"actions_token": "a" * 40}, "API_ACTIONS_TOKEN"),
