@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,29 +20,12 @@ import httpx
 
 from api.rasa_auth import mint
 from api.rasa_client import REST_PATH
+from deploy.local_cluster import RASA_BIN, free_port, newest_model
 from knowledge.loader import PROJECT_ROOT
 
-RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL_DIR = PROJECT_ROOT / ".cache" / "rasa" / "models"
 START_TIMEOUT_S = 240
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def trained_model() -> Path:
-    """The model `make train` made (RASA_MODEL), else the newest one."""
-    named = os.environ.get("RASA_MODEL")
-    if named:
-        path = Path(named)
-        return path if path.is_absolute() else PROJECT_ROOT / path
-    models = sorted(MODEL_DIR.glob("bot-*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise RuntimeError("no trained Rasa model: run `make train` (or `make test`, which trains first)")
-    return models[-1]
+# One place for the ports and the model, shared with the scaled cluster (deploy/local_cluster.py).
+trained_model = newest_model
 
 
 @dataclass

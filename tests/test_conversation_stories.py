@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from deploy.local_cluster import RASA_BIN
 from knowledge.loader import PROJECT_ROOT
-from tests.system import RASA_BIN, trained_model
+from tests.system import trained_model
 
 pytestmark = pytest.mark.slow
 

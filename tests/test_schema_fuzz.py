@@ -23,9 +23,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
 from api.settings import ApiSettings
+from deploy.local_cluster import free_port
 from knowledge.search import Searcher
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
-from tests.system import free_port
 
 pytestmark = pytest.mark.slow
 
