@@ -34,6 +34,7 @@ from api.tracker_retention import TrackerRetention
 from deploy.local_cluster import PROJECT_ROOT, Cluster
 from tests.private_services import PG_BIN, PrivatePostgres, PrivateRedis
 from tests.system import trained_model
+from tests.test_pii import make_card, make_id
 from tests.test_wechat import AES_KEY, APP_ID, OPENID, SECRET, TOKEN, WeChatApiStandIn, reply_text, sealed, text_xml
 
 pytestmark = pytest.mark.slow
@@ -438,24 +439,6 @@ def test_the_retention_purge_empties_rasa_trackers_in_postgresql(setup: Setup) -
 # --- canary: seeded personal data appears nowhere it must not --------------------------------------
 
 
-def fake_id_number(rng: random.Random) -> str:
-    """A made-up 身份证号 with a valid check digit (so the redactor must catch it)."""
-    born = f"19{rng.randint(60, 99)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}"
-    first17 = f"1401{rng.randint(10, 99)}{born}{rng.randint(100, 999)}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-
-
-def fake_card_number(rng: random.Random) -> str:
-    """A made-up 19-digit bank card number that passes the Luhn check."""
-    body = "621700" + "".join(str(rng.randint(0, 9)) for _ in range(12))
-    total = 0
-    for index, digit in enumerate(reversed(body)):
-        value = int(digit) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str((10 - total % 10) % 10)
-
-
 def test_canary_seeded_numbers_appear_nowhere(setup: Setup, tmp_path: Path) -> None:
     """Fake ID, phone and card numbers go in through every channel and the wage form; then every
     place data lands is searched: process logs, Rasa's tracker store, the api's tables (audit,
@@ -463,7 +446,9 @@ def test_canary_seeded_numbers_appear_nowhere(setup: Setup, tmp_path: Path) -> N
     cluster = setup.cluster
     rng = random.Random()
     phone_web, phone_wechat = f"139{rng.randint(10**7, 10**8 - 1)}", f"137{rng.randint(10**7, 10**8 - 1)}"
-    id_web, card = fake_id_number(rng), fake_card_number(rng)
+    born = f"19{rng.randint(60, 99)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}"
+    id_web = make_id(region=f"1401{rng.randint(10, 99)}", birth=born, seq=str(rng.randint(100, 999)))
+    card = make_card("621700" + "".join(str(rng.randint(0, 9)) for _ in range(12)))
     canaries = [phone_web, phone_wechat, id_web, card]
 
     web = session_on(cluster, 0, "canary")

@@ -33,6 +33,7 @@ from api.errors import install_handlers
 from api.middleware import BodyLimit
 from api.routers import partner, web
 from api.settings import ApiSettings
+from tests.test_pii import luhn_ok
 
 T = TypeVar("T")
 
@@ -63,14 +64,6 @@ def id_check_char(first17: str) -> str:
     total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
     check = (12 - total % 11) % 11
     return "X" if check == 10 else str(check)
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
 
 
 def luhn_digit(body: str) -> str:
