@@ -131,6 +131,14 @@ def test_pinyin_and_typos_reach_the_right_intent(system: System) -> None:
     assert parse(system, "你好")["intent"]["name"] == "greet"  # conversational intents stay DIET's
 
 
+def test_a_question_that_starts_with_yes_is_answered_and_a_plain_yes_stays_yes(system: System) -> None:
+    """DIET learned "好的" from short replies; a longer message that asks something gets its topic."""
+    assert parse(system, "好的好的 那工伤的事呢")["intent"]["name"] == "ask_social_insurance"
+    assert parse(system, "可以 那培训呢")["intent"]["name"] == "ask_training"
+    for reply in ("好的", "是的没问题", "嗯嗯好的"):
+        assert parse(system, reply)["intent"]["name"] == "affirm", reply
+
+
 def test_entities_the_forms_need(system: System) -> None:
     entities = parse(system, "俺在太原干了三个月，老板欠俺三万块")["entities"]
     found = {e["entity"]: e["value"] for e in entities}

@@ -6,7 +6,10 @@ office's phrasings, a calibrated scope check — names the topic of a policy que
 more reliably than DIET alone (measured in the README), so:
 - a topic question that search places in scope gets search's topic;
 - a message DIET took for a topic that search finds clearly out of scope becomes out_of_scope;
-- conversational intents (greet, affirm, 转人工, buttons) are left alone.
+- conversational intents (greet, affirm, 转人工, buttons) are left alone, except when DIET
+  is too unsure of them to pass the FallbackClassifier anyway, or when a longer message
+  DIET read as "yes" or as a pick from a list asks a question (DIET learned those from
+  short replies).
 Without the URL, or when the api does not answer in time, DIET's prediction stands.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 import requests
@@ -51,6 +55,9 @@ OPEN_INTENTS = TOPIC_INTENTS | {"out_of_scope", "chitchat", "nlu_fallback", "inf
 # "您好，……请问……谢谢": politeness around a question. A greeting alone is short.
 POLITE_INTENTS = frozenset({"greet", "thank", "goodbye"})
 POLITE_QUESTION_CHARS = 12
+# "好的" and "第二个" are short; "好的好的 那工伤的事呢" only starts like them.
+REPLY_INTENTS = frozenset({"affirm", "choose_item"})
+QUESTION_CUE = re.compile(r"[吗嘛么呢？?]|怎么|咋|如何|能不能|可不可以|是否|哪|什么|啥|多少|多久|谁")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -69,6 +76,10 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             "diet_sure": 0.8,  # a DIET topic this sure stands when search scores it near its best
             "near_best": 0.03,  # how near, in search score
             "polite_question_chars": POLITE_QUESTION_CHARS,
+            "reply_question_chars": 8,  # a "yes" or a pick this long with a question cue is asked
+            # The FallbackClassifier's threshold: a conversational intent under it would end as
+            # nlu_fallback anyway, so search may place the message instead.
+            "unsure_below": 0.4,
             # An in-scope decision of search is calibrated already: its intent must clear the
             # FallbackClassifier (threshold 0.4) whatever search's raw probability, so the
             # confidence is mapped onto [accepted_floor, 1].
@@ -107,8 +118,7 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             current = message.get(INTENT) or {}
             name, confidence = current.get("name"), float(current.get("confidence") or 0.0)
-            polite_question = name in POLITE_INTENTS and len(text.strip()) >= self.config["polite_question_chars"]
-            if not text.strip() or text.startswith("/") or not (name in OPEN_INTENTS or polite_question):
+            if not text.strip() or text.startswith("/") or not self._worth_asking(text, name, confidence):
                 continue
             result = self._ask(text)
             if result is None:
@@ -141,6 +151,17 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
                 # unsure DIET guess from falling back.
                 self._set_intent(message, chosen[0], max(chosen[1], confidence if chosen[0] == name else 0.0))
         return messages
+
+    def _worth_asking(self, text: str, name: str | None, confidence: float) -> bool:
+        """Whether search may name this message's topic; buttons and clear short replies stay."""
+        length = len(text.strip())
+        if name in OPEN_INTENTS or confidence < self.config["unsure_below"]:
+            return True
+        if name in POLITE_INTENTS:
+            return length >= self.config["polite_question_chars"]
+        if name in REPLY_INTENTS:
+            return length >= self.config["reply_question_chars"] and bool(QUESTION_CUE.search(text))
+        return False
 
     def _near_best(self, result: dict[str, Any], name: str) -> bool:
         """Search also ranks DIET's topic close to its best hit: the two agree enough."""
