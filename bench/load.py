@@ -76,6 +76,7 @@ SCRIPT = [
 class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # "HTTP 503", "ReadTimeout", …
     empty: int = 0
     apologies: int = 0
     lost: int = 0
@@ -93,6 +94,7 @@ class Result:
         return {
             "turns": len(self.latencies),
             "errors": self.errors,
+            "error_kinds": dict(self.error_kinds),
             "empty": self.empty,
             "apologies": self.apologies,
             "lost": self.lost,
@@ -165,8 +167,14 @@ async def run_target(
                         )
                         response.raise_for_status()
                         replies = response.json()
-                except (httpx.HTTPError, ValueError, KeyError):
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
                     result.errors += 1
+                    kind = (
+                        f"HTTP {exc.response.status_code}"
+                        if isinstance(exc, httpx.HTTPStatusError)
+                        else type(exc).__name__
+                    )
+                    result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
                     continue
                 finally:
                     result.latencies.append(time.perf_counter() - started)
@@ -310,6 +318,9 @@ def main() -> int:
             f"{label:<18}{r['turns']:>6}{r['errors']:>7}{r['empty']:>6}{r['apologies']:>8}{r['lost']:>5}"
             f"{r['duplicated']:>4}{r['reordered']:>6}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['turns_per_s']:>9}"
         )
+    for label in results:
+        if report[label]["error_kinds"]:
+            print(f"{label} errors: {report[label]['error_kinds']}")
     if "scaled_over_single" in report:
         ratio = report["scaled_over_single"]
         print(f"scaled / single: p50 {ratio['p50']}, p95 {ratio['p95']}, throughput {ratio['throughput']}")
