@@ -33,7 +33,7 @@ from api.errors import install_handlers
 from api.middleware import BodyLimit
 from api.routers import partner, web
 from api.settings import ApiSettings
-from tests.test_pii import luhn_ok
+from tests.test_pii import id_check, luhn_ok, make_card
 
 T = TypeVar("T")
 
@@ -57,17 +57,6 @@ _WIDEN = str.maketrans(
 )
 _MASK_SHAPE = re.compile(r"([0-9X]*)(\*+)([0-9X]*)")
 REVEALED = {"mobile": 7, "id_card": 8, "bank_card": 4}  # digits a staff member may see
-
-
-def id_check_char(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2), written from the standard rather than copied from api.pii."""
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
-    check = (12 - total % 11) % 11
-    return "X" if check == 10 else str(check)
-
-
-def luhn_digit(body: str) -> str:
-    return next(d for d in _HALF if luhn_ok(body + d))
 
 
 def written_digits(span: str) -> str:
@@ -97,7 +86,7 @@ def check_found(text: str, found: pii.Found) -> None:
     elif found.kind == "id_card":
         assert written == value, f"{span!r} is not {value}"
         if len(value) == 18:
-            assert re.fullmatch(r"[0-9]{17}[0-9X]", value) and id_check_char(value[:17]) == value[17], value
+            assert re.fullmatch(r"[0-9]{17}[0-9X]", value) and id_check(value[:17]) == value[17], value
         else:
             assert re.fullmatch(r"[1-8][0-9]{14}", value), f"not an ID number: {value!r}"
             assert 1 <= int(value[8:10]) <= 12 and 1 <= int(value[10:12]) <= 31, f"no birth date in {value}"
@@ -205,7 +194,7 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
         return "mobile", value, _pick(fdp, _MOBILE_PREFIXES), _cut(value, _pick(fdp, shapes))
     if choice == 1:
         first = _digits(fdp, 17)
-        value = first + id_check_char(first)
+        value = first + id_check(first)
         return "id_card", value, "", _cut(value, _pick(fdp, ([18], [6, 8, 4], [6, 4, 4, 4])))
     if choice == 2:
         region = str(fdp.ConsumeIntInRange(1, 8)) + _digits(fdp, 5)
@@ -213,7 +202,7 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
         value = region + birth + _digits(fdp, 3)
         return "id_card", value, "", _cut(value, _pick(fdp, ([15], [6, 6, 3])))
     body = _digits(fdp, fdp.ConsumeIntInRange(15, 18))
-    value = body + luhn_digit(body)
+    value = make_card(body)
     return "bank_card", value, "", _cut(value, [len(value)] if fdp.ConsumeBool() else [4] * 5)
 
 
