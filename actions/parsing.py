@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.components.short_replies import classify as short_reply
+
 DIGITS = {
     "零": 0,
     "〇": 0,
@@ -133,6 +135,9 @@ def parse_yes_no(text: str) -> bool | None:
     text = normalise(text)
     if not text:
         return None
+    reply = short_reply(text)
+    if reply in ("affirm", "deny"):
+        return reply == "affirm"
     if NO.search(text):
         return False
     if YES.search(text):
@@ -268,3 +273,16 @@ def parse_grade(text: str) -> str | None:
             return "初中"
         return "高中"
     return None
+
+
+DISPUTES = (
+    ("欠工资", r"工资|工钱|欠薪|讨薪|欠钱|不给钱|血汗钱"),
+    ("工伤", r"工伤|受伤|摔|砸|伤了|职业病|尘肺"),
+    ("劳动合同", r"合同|辞退|开除|解雇|社保|加班|派遣"),
+    ("别的事", r"别的|其他|其它"),
+)
+
+
+def parse_dispute(text: str) -> str | None:
+    """What the legal-aid referral is about: 欠工资, 工伤, 劳动合同 or 别的事."""
+    return next((name for name, pattern in DISPUTES if re.search(pattern, normalise(text))), None)
