@@ -18,6 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.facts import FACTS
 from actions.handoff import handoff_events
 from actions.replies import (
     HANDOFF_BUTTON,
@@ -38,6 +39,14 @@ CONFIDENT_INTENT = 0.8  # an NLU topic this sure may rescue a borderline search
 TOPIC_SWAP_MARGIN = 0.03  # prefer a hit of the predicted topic when it scores this close
 CHOOSE_MIN_CONFIDENCE = 0.03  # below this search confidence, no "did you mean" either
 UNANSWERED_LIMIT = 2
+FOLLOW_UP_CHARS = 14  # "要带什么材料", "那找律师呢": short enough to lean on the last topic
+FORM_OF_JOURNEY = {
+    "wage_intake": "wage_intake_form",
+    "school": "school_form",
+    "housing": "housing_form",
+    "legal_aid": "legal_aid_form",
+}
+TOPIC_BY_NAME = {topic.name: topic for topic in TOPICS.values()}
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,24 @@ def intent_of(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
+def topic_of_hit(hit: Hit) -> Topic | None:
+    return next((t for t in TOPICS.values() if hit.items and hit.items[0] in t.items), None)
+
+
+def follow_up_topic(tracker: Tracker, text: str, topic: Topic | None, confidence: float) -> Topic | None:
+    """The last answer's topic, for a short follow-up that names no topic of its own with certainty."""
+    last = TOPIC_BY_NAME.get(str(tracker.get_slot("last_topic") or ""))
+    if last is None or len(text) > FOLLOW_UP_CHARS or (topic is not None and confidence >= CONFIDENT_INTENT):
+        return None
+    return last if topic in (None, last) or confidence < CONFIDENT_INTENT else None
+
+
+def prefill(offer: str | None, text: str) -> list[dict[str, Any]]:
+    """Facts of the question that the offered journey's form will not ask again."""
+    read = FACTS.get(FORM_OF_JOURNEY.get(offer or "", ""))
+    return [SlotSet(slot, value) for slot, value in read(text).items()] if read else []
+
+
 async def search(text: str) -> SearchResult:
     searcher = services.current().searcher
     return await asyncio.to_thread(searcher.search, text, 3)
@@ -120,7 +147,13 @@ async def answer(
     text = question_text(tracker)
     intent, confidence = intent_of(tracker)
     topic = TOPICS.get(intent or "")
-    result = await search(text)
+    context = follow_up_topic(tracker, text, topic, confidence)
+    if context is not None:
+        # "要带什么材料" after a school answer is asked about school.
+        topic, confidence = context, max(confidence, CONFIDENT_INTENT)
+        result = await search(f"{context.label}：{text}")
+    else:
+        result = await search(text)
     decision = decide(result, topic, confidence)
     evidence = evidence_payload(result, intent, confidence)
     unanswered = float(tracker.get_slot("unanswered_turns") or 0)
@@ -129,11 +162,13 @@ async def answer(
     if decision.kind == "answer" and decision.hit:
         offer = offer_for(topic, decision.hit) if allow_offer else None
         send_answer(dispatcher, decision.hit, offer, evidence)
+        answered = topic if topic and _matches(decision.hit, topic) else topic_of_hit(decision.hit)
         return [
             SlotSet("offered_journey", offer),
             SlotSet("unanswered_turns", 0.0),
-            SlotSet("last_topic", topic.name if topic else None),
+            SlotSet("last_topic", answered.name if answered else None),
             SlotSet("last_question", text[:500]),
+            *prefill(offer, text),
         ]
     if decision.kind == "choose":
         message, buttons = did_you_mean(list(decision.choices))

@@ -1,10 +1,15 @@
 """What every form does with a worker's reply, whatever the form.
 
-- "算了 / 不填了" stops the form politely; "转人工" hands it to a person.
+- "算了 / 不填了 / 重新开始" stops the form politely; "转人工" hands it to a person.
+- Every fact in the reply fills its slot, not only the one asked (actions/facts.py), and
+  a correction ("不是8个人，是10个") changes the slot it names; only what is still
+  missing is asked next.
 - A question asked mid-form is answered from the plan, then the form asks again.
 - A value is read by the slot's parser; an unreadable one is explained and re-asked
   at most twice; the third time it is kept as "待核实" and a person is offered, so
   the worker is never stuck.
+- A form may end with a confirmation slot: its question reads the answers back, and the
+  reply confirms, corrects any slot, starts over, or stops.
 """
 
 from __future__ import annotations
@@ -20,13 +25,20 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answering import answer, intent_of
+from actions.facts import FACTS, Facts, corrected_value, is_correction
 from actions.handoff import handoff_events
 from actions.pii_vault import with_tokens
 from actions.replies import HANDOFF_BUTTON, TOPICS
+from bot.components.short_replies import classify as short_reply
 
 MAX_REASKS = 2
 UNREADABLE = "待核实"
-STOP_WORDS = re.compile(r"^(算了|不填了|不办了|不弄了|取消|退出|不想填了|不要了|停|别问了|不登记了|先不)")
+CONFIRMED = "已确认"
+STOP_WORDS = re.compile(
+    r"^(算了|不填了|不办了|不弄了|取消|退出|不想填了|不要了|停|别问了|不登记了|先不|重新开始|从头开始|重来|不提交)"
+)
+RESTART_WORDS = re.compile(r"重新填|重填|从头填|全部重来|都不对")
+CONFIRM_WORDS = re.compile(r"^(确认提交|确认无误|确认|提交|提交吧|没问题|都对|没错)[。.!！,，]*$")
 HUMAN_WORDS = re.compile(r"转人工|人工客服|找真人|找人工|真人|工作人员")
 QUESTION_MARKS = re.compile(r"[?？]|吗$|怎么|咋|啥时候|能不能|可不可以|有没有.+吗")
 QUESTION_INTENTS = frozenset(TOPICS) | {"check_case_status", "ask_capabilities", "out_of_scope"}
@@ -38,12 +50,14 @@ class SlotRule:
     parse: Callable[[str], Any]  # the value to store, or None when unreadable
     explain: str  # why it was not understood, and an example
     lenient: bool = False  # free text: check for a question before accepting
+    label: str = ""  # how the slot is named to the worker (已改为：人数 10人)
 
 
 class FormValidator(FormValidationAction, ABC):
     """Subclasses name the form and give a SlotRule per slot."""
 
     form: str = ""
+    confirm_slot: str | None = None  # a last slot whose question reads the answers back
 
     @property
     @abstractmethod
@@ -52,37 +66,55 @@ class FormValidator(FormValidationAction, ABC):
     def name(self) -> str:
         return f"validate_{self.form}"
 
+    def read_facts(self, text: str) -> Facts:
+        read = FACTS.get(self.form)
+        return {s: v for s, v in read(text).items() if s in self.rules} if read else {}
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if requested not in self.rules:
-            # The form is starting: nothing asked yet; the offer that started it is spent.
-            return [SlotSet("offered_journey", None)]
+        if requested not in self.rules and requested != self.confirm_slot:
+            return self._start(dispatcher, tracker)
         latest = tracker.latest_message or {}
         text = with_tokens(str(latest.get("text") or "").strip(), latest.get("metadata"))
         intent, confidence = intent_of(tracker)
-        rule = self.rules[requested]
+        facts = self.read_facts(text)
+        readers = {slot: rule.parse for slot, rule in self.rules.items()}
+        corrected = corrected_value(text, readers, self.read_facts) if is_correction(text) else {}
 
-        if STOP_WORDS.search(text) or (intent == "stop" and confidence >= SURE):
+        if self._stops(text, intent, confidence, bool(facts or corrected)):
             dispatcher.utter_message(text="好的，先不填了。已经填的不会提交。需要的时候说一声，我们从头再来。")
             return self._end("stopped")
-        value = None if rule.lenient else rule.parse(text)
-        # Words asking for a person always count; the NLU's guess only when the answer is unreadable
-        # ("我电话[手机号]" may look like a call for a person, and is the answer asked for).
-        if HUMAN_WORDS.search(text) or (value is None and intent == "ask_human" and confidence >= SURE):
+        if HUMAN_WORDS.search(text) or (
+            not facts and intent == "ask_human" and confidence >= SURE and requested != "wage_contact"
+        ):
+            # Words asking for a person always count; the NLU's guess only when the reply holds no
+            # answer ("我电话[手机号]" may look like a call for a person, and is the answer asked for).
             return self._end("handoff") + handoff_events(dispatcher, f"asked_during_{self.form}")
+        if requested == self.confirm_slot:
+            return await self._confirm(dispatcher, tracker, text, intent, confidence, {**facts, **corrected})
+
+        rule = self.rules[requested]
+        value = corrected.get(requested) or facts.get(requested)
+        others = self._others(tracker, requested, facts, corrected)
+        if value is None and not rule.lenient:
+            value = rule.parse(text)
+        events = [SlotSet(slot, v) for slot, v in others.items()]
+        self._tell_changes(dispatcher, tracker, {s: v for s, v in corrected.items() if s in others})
+        if value is None and others:
+            return [*events, SlotSet(requested, None)]  # the rest is asked next, this slot among it
 
         if value is None and self._is_question(text, intent, confidence):
-            events = await answer(dispatcher, tracker, allow_offer=False)
-            kept = [e for e in events if e.get("name") in {"unanswered_turns", "last_question"}]
+            answered = await answer(dispatcher, tracker, allow_offer=False)
+            kept = [e for e in answered if e.get("name") in {"unanswered_turns", "last_question", "last_topic"}]
             return [*kept, SlotSet(requested, None)]
         if value is None and rule.lenient:
             value = rule.parse(text)
         attempts = dict(tracker.get_slot("form_attempts") or {})
         if value is not None:
             attempts.pop(requested, None)
-            return [SlotSet(requested, value), SlotSet("form_attempts", attempts)]
+            return [*events, SlotSet(requested, value), SlotSet("form_attempts", attempts)]
 
         attempts[requested] = attempts.get(requested, 0) + 1
         if attempts[requested] <= MAX_REASKS:
@@ -95,6 +127,69 @@ class FormValidator(FormValidationAction, ABC):
         attempts.pop(requested, None)
         return [SlotSet(requested, UNREADABLE), SlotSet("form_attempts", attempts)]
 
+    def _start(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """The form is starting; what the worker already said (the slots filled before it) is kept and told."""
+        known = {slot: tracker.get_slot(slot) for slot in self.rules if tracker.get_slot(slot)}
+        if known:
+            said = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in known.items() if s != "wage_contact")
+            if said:
+                dispatcher.utter_message(text=f"好的。您刚才说的我先记下了——{said}。还差几项，我接着问。")
+        # The offer that started the form is spent.
+        return [*(SlotSet(slot, value) for slot, value in known.items()), SlotSet("offered_journey", None)]
+
+    def _others(self, tracker: Tracker, requested: str, facts: Facts, corrected: Facts) -> Facts:
+        """Slots besides the one asked: a fact fills an empty slot; a correction replaces a filled one."""
+        out = {s: v for s, v in facts.items() if s != requested and tracker.get_slot(s) in (None, UNREADABLE)}
+        out.update({s: v for s, v in corrected.items() if s != requested})
+        return out
+
+    def _tell_changes(self, dispatcher: CollectingDispatcher, tracker: Tracker, changes: Facts) -> None:
+        changed = {s: v for s, v in changes.items() if tracker.get_slot(s) not in (None, v)}
+        if changed:
+            shown = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in changed.items() if s != "wage_contact")
+            dispatcher.utter_message(text=f"好的，已改为——{shown or '联系电话已更新'}。")
+
+    async def _confirm(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        text: str,
+        intent: str | None,
+        confidence: float,
+        changes: Facts,
+    ) -> list[dict[str, Any]]:
+        """The answers were read back: confirm, correct a slot, start over, or ask something."""
+        assert self.confirm_slot is not None
+        again = [SlotSet(self.confirm_slot, None)]  # the summary is shown again
+        if RESTART_WORDS.search(text):
+            dispatcher.utter_message(text="好的，我们重新填一遍。")
+            return [*(SlotSet(slot, None) for slot in self.rules), *again, SlotSet("form_attempts", None)]
+        if changes:
+            self._tell_changes(dispatcher, tracker, changes)
+            return [*(SlotSet(s, v) for s, v in changes.items()), *again]
+        reply = short_reply(text) or (intent if confidence >= SURE else None)
+        if reply == "affirm" or CONFIRM_WORDS.match(text):
+            return [SlotSet(self.confirm_slot, CONFIRMED)]
+        if self._is_question(text, intent, confidence):
+            answered = await answer(dispatcher, tracker, allow_offer=False)
+            kept = [e for e in answered if e.get("name") in {"unanswered_turns", "last_question", "last_topic"}]
+            return [*kept, *again]
+        if reply == "deny":
+            dispatcher.utter_message(
+                text="哪一项要改？直接说正确的就行，比如“地点是大同市平城区”“一共10个人”；全部重填说“重新填写”。"
+            )
+        else:
+            dispatcher.utter_message(
+                text="没太看明白。没问题就点“确认提交”；要改哪一项，直接说正确的，比如“钱数是三万”。"
+            )
+        return again
+
+    @staticmethod
+    def _stops(text: str, intent: str | None, confidence: float, says_facts: bool) -> bool:
+        if STOP_WORDS.search(text) or short_reply(text) == "stop":
+            return True
+        return intent == "stop" and confidence >= SURE and not says_facts
+
     @staticmethod
     def _is_question(text: str, intent: str | None, confidence: float) -> bool:
         """A question needs the words of one: an answer such as “恒泰小区工地” may well be
@@ -104,6 +199,8 @@ class FormValidator(FormValidationAction, ABC):
 
     def _end(self, outcome: str) -> list[dict[str, Any]]:
         cleared = [SlotSet(slot, None) for slot in self.rules]
+        if self.confirm_slot:
+            cleared.append(SlotSet(self.confirm_slot, None))
         return [
             *cleared,
             SlotSet("form_outcome", outcome),

@@ -1,4 +1,4 @@
-"""action_submit_wage_case: store the confirmed intake as a case and give its number."""
+"""action_submit_wage_case: when the intake form is confirmed, store the case and give its number."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.case_store import WageIntake
 from actions.contact import encrypted_contact
-from actions.form_validation import UNREADABLE
+from actions.form_validation import CONFIRMED, UNREADABLE, form_done
 from actions.journey_reply import clause_citations
 from actions.parsing import parse_amount, parse_count, parse_evidence
 from actions.wage_summary import FIELDS
@@ -36,9 +36,9 @@ class ActionSubmitWageCase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         values = {slot: str(tracker.get_slot(slot) or "") for slot, _ in FIELDS}
-        if tracker.get_slot("form_outcome") != "awaiting_confirmation" or not all(values.values()):
-            dispatcher.utter_message(text="现在没有要提交的欠薪登记。要登记的话说“我要登记欠薪”。")
-            return []
+        if not form_done(tracker) or tracker.get_slot("wage_confirmed") != CONFIRMED or not all(values.values()):
+            # The form was stopped or handed over (its validation already spoke): only clear.
+            return [SlotSet("form_outcome", None), SlotSet("offered_journey", None), SlotSet("wage_confirmed", None)]
         evidence = parse_evidence(values["wage_evidence"]) or []
         contact_cipher, contact_masked = await asyncio.to_thread(
             encrypted_contact, values["wage_contact"], tracker.sender_id
@@ -64,6 +64,8 @@ class ActionSubmitWageCase(Action):
         )
         return [
             *(SlotSet(slot, None) for slot, _ in FIELDS),
+            SlotSet("wage_confirmed", None),
             SlotSet("form_outcome", None),
+            SlotSet("offered_journey", None),
             SlotSet("case_number", case.case_number),
         ]

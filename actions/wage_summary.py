@@ -1,26 +1,27 @@
-"""action_wage_summary: after the intake form, read the answers back for confirmation."""
+"""action_ask_wage_confirmed: the intake's last question reads the answers back.
+
+It is the question of the form's confirmation slot, so everything the worker says at
+this point — yes, a correction, 重新填写, 不提交了, a question — is read by the form's
+validation (actions/form_validation.py), and the summary is shown again until it is
+confirmed.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact import masked_contact
-from actions.form_validation import form_done
+from actions.validate_wage_intake import RULES
 
-FIELDS = (
-    ("wage_sector", "行业"),
-    ("wage_employer", "欠钱的单位或工地"),
-    ("wage_place", "干活地点"),
-    ("wage_period", "干活时间"),
-    ("wage_amount", "欠款金额"),
-    ("wage_workers", "被欠人数"),
-    ("wage_evidence", "证据"),
-    ("wage_contact", "联系电话"),
-)
+FIELDS = tuple((slot, rule.label) for slot, rule in RULES.items())
+BUTTONS = [
+    {"title": "确认提交", "payload": "/affirm"},
+    {"title": "重新填写", "payload": "重新填写"},
+    {"title": "不提交了", "payload": "/stop"},
+]
 
 
 def summary_lines(tracker: Tracker) -> list[str]:
@@ -31,21 +32,15 @@ def summary_lines(tracker: Tracker) -> list[str]:
     return lines
 
 
-class ActionWageSummary(Action):
+class ActionAskWageConfirmed(Action):
     def name(self) -> str:
-        return "action_wage_summary"
+        return "action_ask_wage_confirmed"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if not form_done(tracker):
-            return [SlotSet("form_outcome", None), SlotSet("offered_journey", None)]
+        lines = "\n".join(summary_lines(tracker))
         dispatcher.utter_message(
-            text="请核对一下：\n" + "\n".join(summary_lines(tracker)) + "\n没问题的话点“确认提交”。",
-            buttons=[
-                {"title": "确认提交", "payload": "/affirm"},
-                {"title": "重新填写", "payload": "/deny"},
-                {"title": "不提交了", "payload": "/stop"},
-            ],
+            text=f"请核对一下：\n{lines}\n没问题就点“确认提交”；哪项不对，直接说正确的。", buttons=BUTTONS
         )
-        return [SlotSet("form_outcome", "awaiting_confirmation"), SlotSet("offered_journey", None)]
+        return []

@@ -27,7 +27,7 @@ from actions.submit_wage_case import ActionSubmitWageCase
 from actions.validate_case_status import ValidateCaseStatusForm
 from actions.validate_school import ValidateSchoolForm
 from actions.validate_wage_intake import ValidateWageIntakeForm
-from actions.wage_summary import ActionWageSummary
+from actions.wage_summary import ActionAskWageConfirmed
 from knowledge.search import Searcher
 
 pytestmark = pytest.mark.slow
@@ -217,11 +217,11 @@ def test_human_mid_form_hands_off() -> None:
 
 
 def test_summary_confirm_submit_and_look_up(store: CaseStore) -> None:
-    events, messages = run(ActionWageSummary(), tracker("", slots=WAGE_SLOTS))
+    _, messages = run(ActionAskWageConfirmed(), tracker("", slots=WAGE_SLOTS))
     assert "139****5678" in messages[0]["text"] and "13912345678" not in messages[0]["text"]
-    assert slot_events(events)["form_outcome"] == "awaiting_confirmation"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["确认提交", "重新填写", "不提交了"]
 
-    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    submitted = {**WAGE_SLOTS, "wage_confirmed": "已确认"}
     events, messages = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
     number = slot_events(events)["case_number"]
     assert number.startswith("GY-") and number in messages[0]["text"]
@@ -235,7 +235,7 @@ def test_summary_confirm_submit_and_look_up(store: CaseStore) -> None:
 
 
 def test_a_case_keeps_the_phone_only_encrypted(store: CaseStore, vault: PiiVault) -> None:
-    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    submitted = {**WAGE_SLOTS, "wage_confirmed": "已确认"}
     events, _ = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
     number = slot_events(events)["case_number"]
     with store.engine.connect() as connection:
@@ -250,11 +250,9 @@ def test_a_case_keeps_the_phone_only_encrypted(store: CaseStore, vault: PiiVault
 def test_the_adapters_placeholder_brings_the_number_from_the_vault(store: CaseStore, vault: PiiVault) -> None:
     token = vault.keep(conversation_key("test-worker"), "mobile", "13700001111", "137****1111")
     slots = {**WAGE_SLOTS, "wage_contact": placeholder(token)}
-    _, messages = run(ActionWageSummary(), tracker("", slots=slots))
+    _, messages = run(ActionAskWageConfirmed(), tracker("", slots=slots))
     assert "137****1111" in messages[0]["text"]
-    events, _ = run(
-        ActionSubmitWageCase(), tracker("确认提交", "affirm", slots={**slots, "form_outcome": "awaiting_confirmation"})
-    )
+    events, _ = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots={**slots, "wage_confirmed": "已确认"}))
     number = slot_events(events)["case_number"]
     assert vault.cipher.decrypt(store.ciphertext_contact(number) or "") == "13700001111"
     # Another conversation cannot use the token.
@@ -262,7 +260,7 @@ def test_the_adapters_placeholder_brings_the_number_from_the_vault(store: CaseSt
 
 
 def test_contacts_and_unclaimed_numbers_are_deleted_after_their_time(store: CaseStore, vault: PiiVault) -> None:
-    submitted = {**WAGE_SLOTS, "form_outcome": "awaiting_confirmation"}
+    submitted = {**WAGE_SLOTS, "wage_confirmed": "已确认"}
     events, _ = run(ActionSubmitWageCase(), tracker("确认提交", "affirm", slots=submitted))
     number = slot_events(events)["case_number"]
     vault.keep("c", "mobile", "13700001111", "137****1111")
@@ -274,9 +272,9 @@ def test_contacts_and_unclaimed_numbers_are_deleted_after_their_time(store: Case
     assert vault.purge(now=later) == 1
 
 
-def test_nothing_to_submit_without_a_confirmed_summary(store: CaseStore) -> None:
-    _, messages = run(ActionSubmitWageCase(), tracker("是", "affirm", slots=WAGE_SLOTS))
-    assert "没有要提交" in messages[0]["text"]
+def test_nothing_is_submitted_without_a_confirmed_summary(store: CaseStore) -> None:
+    events, messages = run(ActionSubmitWageCase(), tracker("是", "affirm", slots=WAGE_SLOTS))
+    assert messages == [] and "case_number" not in slot_events(events)
 
 
 def test_unknown_case_number() -> None:
@@ -316,6 +314,88 @@ def test_legal_aid_referral_for_wages_cites_items_3_and_6() -> None:
 
 
 def test_closing_actions_stay_quiet_after_a_stop() -> None:
-    for action in (ActionWageSummary(), ActionSchoolChecklist(), ActionHousingPrecheck(), ActionLegalAidReferral()):
+    for action in (ActionSubmitWageCase(), ActionSchoolChecklist(), ActionHousingPrecheck(), ActionLegalAidReferral()):
         _, messages = run(action, tracker("", slots={"form_outcome": "stopped"}))
         assert messages == []
+
+
+def test_one_answer_fills_every_slot_it_names() -> None:
+    events, messages = run(
+        ValidateWageIntakeForm(),
+        form_state("wage_employer", "太原市小店区的一个小区工地，老板叫王建军", wage_sector="工程建设"),
+    )
+    slots = slot_events(events)
+    assert slots["wage_employer"] == "小区工地，老板叫王建军"
+    assert slots["wage_place"] == "太原市小店区"  # not asked again
+    assert messages == []
+
+
+def test_a_fact_for_another_slot_is_kept_and_the_question_stands() -> None:
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_place", "我们一共9个人"))
+    slots = slot_events(events)
+    assert slots["wage_workers"] == "9人" and slots["wage_place"] is None
+    assert messages == []  # no "没太看明白": the form simply asks for the place again
+
+
+def test_a_correction_mid_form_changes_the_slot_and_says_so() -> None:
+    events, messages = run(
+        ValidateWageIntakeForm(), form_state("wage_evidence", "不是8个人，是10个", wage_workers="8人")
+    )
+    slots = slot_events(events)
+    assert slots["wage_workers"] == "10人" and slots["wage_evidence"] is None
+    assert "被欠人数：10人" in messages[0]["text"]
+
+
+def confirm_state(text: str, intent: str = "inform", confidence: float = 0.9) -> Tracker:
+    return form_state("wage_confirmed", text, intent, confidence, **WAGE_SLOTS)
+
+
+def test_the_summary_is_corrected_and_shown_again() -> None:
+    events, messages = run(ValidateWageIntakeForm(), confirm_state("地点说错了，是大同市平城区", "deny"))
+    slots = slot_events(events)
+    assert slots["wage_place"] == "大同市平城区"
+    assert slots["wage_confirmed"] is None  # the form reads the summary back again
+    assert "干活地点：大同市平城区" in messages[0]["text"]
+    assert not loop_ended(events)
+
+
+@pytest.mark.parametrize(("text", "intent"), [("/affirm", "affirm"), ("要", "affirm"), ("确认提交", "affirm")])
+def test_the_summary_is_confirmed(text: str, intent: str) -> None:
+    events, _ = run(ValidateWageIntakeForm(), confirm_state(text, intent, 1.0))
+    assert slot_events(events)["wage_confirmed"] == "已确认"
+
+
+def test_at_the_summary_start_over_stop_and_unclear() -> None:
+    events, messages = run(ValidateWageIntakeForm(), confirm_state("重新填写"))
+    slots = slot_events(events)
+    assert all(slots[slot] is None for slot in WAGE_SLOTS) and "重新填" in messages[0]["text"]
+
+    events, _ = run(ValidateWageIntakeForm(), confirm_state("/stop", "stop", 1.0))
+    assert loop_ended(events) and slot_events(events)["form_outcome"] == "stopped"
+
+    events, messages = run(ValidateWageIntakeForm(), confirm_state("不对", "deny", 1.0))
+    assert slot_events(events)["wage_confirmed"] is None and "哪一项要改" in messages[0]["text"]
+
+
+def test_what_the_question_said_fills_the_offered_form() -> None:
+    story = "我在太原市小店区的工地干活，包工头欠了我们8个人去年10月到今年1月的工资，一共两万五"
+    events, _ = run(ActionAnswerPolicy(), tracker(story, "ask_unpaid_wages"))
+    slots = slot_events(events)
+    assert slots["offered_journey"] == "wage_intake"
+    assert slots["wage_place"] == "太原市小店区" and slots["wage_amount"] == "25000元"
+    assert slots["wage_workers"] == "8人" and slots["wage_period"] == "去年10月到今年1月"
+    # When the form starts, what is known is told back and kept.
+    known = {s: v for s, v in slots.items() if s.startswith("wage_")}
+    events, messages = run(ValidateWageIntakeForm(), tracker("要", "affirm", 1.0, slots=known))
+    assert {s: v for s, v in slot_events(events).items() if s.startswith("wage_")} == known
+    assert "太原市小店区" in messages[0]["text"] and "还差" in messages[0]["text"]
+
+
+def test_a_short_follow_up_is_answered_within_the_last_topic() -> None:
+    # Alone, "what do I bring" reads as the school checklist; after a housing answer it is about housing.
+    def items(slots: dict[str, Any]) -> list[int]:
+        _, messages = run(ActionAnswerPolicy(), tracker("要带什么材料", "nlu_fallback", 0.3, slots=slots))
+        return [c["item"] for c in messages[0]["custom"]["citations"]]
+
+    assert items({}) == [8]
+    assert items({"last_topic": "public_housing"}) == [9]
