@@ -1,25 +1,35 @@
-"""The staff console's API: queue, takeover, replies into the worker's channel, cases, hit testing.
+"""The staff console's API: queue, takeover, replies into the worker's channel, cases, hit testing,
+and the Chinese names of the codes it shows.
 
-The real app and stores, a stand-in Rasa that hands over on "转人工"; the browser tests of
-the console pages are in test_console_browser.py.
+The real app and stores, a stand-in Rasa that hands over on "转人工" (these load the embedding
+model: marked slow); the browser tests of the console pages are in test_console_browser.py.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from actions.case_store import WageIntake
+from api.accounts import AccountStore
 from api.app import create_app
+from api.auth import SESSION_COOKIE
+from api.conversation import reply_from_rasa
+from api.labels import CHANNELS, FORMS, INTENTS, REASONS, TOPICS
+from api.routers import console
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
 
-pytestmark = pytest.mark.slow
+PROJECT = Path(__file__).resolve().parent.parent
+slow = pytest.mark.slow
 
 JSON = {"Content-Type": "application/json"}
 EVIDENCE = {"intent": "ask_unpaid_wages", "confidence": 0.91, "in_scope": True, "hits": [{"items": [3]}]}
@@ -55,11 +65,13 @@ def worker(client: TestClient, text: str, session: str = "worker-0001") -> Any:
     return client.post("/api/web/messages", json={"session_id": session, "text": text}).json()
 
 
+@slow
 def test_the_console_needs_a_signed_in_staff_member(app_client: TestClient) -> None:
     for path in ("/api/console/queue", "/api/console/conversations", "/api/console/cases", "/api/console/search?q=x"):
         assert app_client.get(path).status_code == 401, path
 
 
+@slow
 def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaStandIn) -> None:
     worker(app_client, "老板欠我工资")
     worker(app_client, "转人工")
@@ -92,6 +104,7 @@ def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaSt
     assert worker(app_client, "再问一个")["replies"][0]["text"] == "可以找劳动保障监察。"  # the bot is back
 
 
+@slow
 def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestClient) -> None:
     worker(app_client, "转人工")
     sign_in(app_client, "wang", "wang-password-1")
@@ -103,6 +116,7 @@ def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestC
     assert app_client.post("/api/console/conversations/web:worker-0001/reply", json={"text": "hi"}).status_code == 409
 
 
+@slow
 def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, searcher: Searcher) -> None:
     with RasaStandIn(status=500) as broken, TestClient(create_app(settings_for(tmp_path, broken.url), searcher)) as c:
         c.app.state.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
@@ -111,6 +125,7 @@ def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, se
         assert [q["reason"] for q in c.get("/api/console/queue").json()["items"]] == ["bot_failed"]
 
 
+@slow
 def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: TestClient) -> None:
     store = app_client.app.state.cases  # type: ignore[attr-defined]
     intake = WageIntake(
@@ -130,9 +145,78 @@ def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: Test
     ]
 
 
+@slow
 def test_hit_testing_is_the_bots_own_search(app_client: TestClient, searcher: Searcher) -> None:
     sign_in(app_client, "wang", "wang-password-1")
     hits = app_client.get("/api/console/search", params={"q": "老板欠我三个月工资不给怎么办"}).json()["hits"]
     expected = searcher.search("老板欠我三个月工资不给怎么办", 5).hits
     assert [(h["items"], round(h["score"], 4)) for h in hits] == [(h.items, round(h.score, 4)) for h in expected]
     assert 3 in hits[0]["items"] and hits[0]["quotes"]
+
+
+# ---------- the Chinese names of the codes (fast: no model, only the console's router) ----------
+
+
+def domain() -> tuple[list[str], list[str]]:
+    """The bot's intents and forms, from bot/domain/*.yml."""
+    intents: list[str] = []
+    forms: list[str] = []
+    for path in sorted((PROJECT / "bot" / "domain").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        intents += [i if isinstance(i, str) else next(iter(i)) for i in data.get("intents") or []]
+        forms += list(data.get("forms") or {})
+    return intents, forms
+
+
+def handoff_reasons(forms: list[str]) -> set[str]:
+    """Every reason a conversation can wait for a person with: the actions' and the adapter's."""
+    found: set[str] = set()
+    for path in (PROJECT / "actions").glob("*.py"):
+        for fstring, code in re.findall(r'handoff_events\(\s*\w+\s*,\s*(f?)"([^"]+)"', path.read_text("utf-8")):
+            found |= {code.replace("{self.form}", form) for form in forms} if fstring else {code}
+    for path in (PROJECT / "api").rglob("*.py"):
+        found |= set(re.findall(r'handoff_reason="(\w+)"', path.read_text("utf-8")))
+    found.add(reply_from_rasa({"text": "", "custom": {"handoff": {}}})[1])  # a handoff without a reason
+    return found
+
+
+def test_every_intent_form_reason_and_channel_has_a_chinese_name() -> None:
+    intents, forms = domain()
+    reasons = handoff_reasons(forms)
+    assert {"worker_asked", "bot_could_not_answer", "bot_failed", "asked_during_wage_intake_form"} <= reasons
+    assert sorted(set(intents) - set(INTENTS)) == []
+    assert sorted(set(forms) - set(FORMS)) == []
+    assert sorted(reasons - set(REASONS)) == []
+    assert set(TOPICS) <= set(INTENTS)
+    assert {"web", "wechat"} <= set(CHANNELS)
+    for table in (INTENTS, FORMS, REASONS, CHANNELS):
+        for code, name in table.items():
+            assert re.search(r"[\u4e00-\u9fff]", name) and name != code, code
+
+
+@pytest.fixture()
+def labels_client(tmp_path: Path) -> Iterator[tuple[TestClient, AccountStore]]:
+    app = FastAPI()
+    app.include_router(console.router)
+    accounts = AccountStore(f"sqlite:///{tmp_path / 'accounts.db'}")
+    app.state.accounts = accounts
+    with TestClient(app) as client:
+        yield client, accounts
+    accounts.engine.dispose()
+
+
+def test_staff_get_the_chinese_names_of_the_codes(labels_client: tuple[TestClient, AccountStore]) -> None:
+    client, accounts = labels_client
+    assert client.get("/api/console/labels").status_code == 401
+    client.cookies.set(SESSION_COOKIE, accounts.start_session(accounts.create_user("wang", "wang-password-1", "staff")))
+    labels = client.get("/api/console/labels")
+    assert labels.status_code == 200, labels.text
+    data = labels.json()
+    assert data["reasons"]["bot_could_not_answer"] == "机器人答不上来"
+    assert data["reasons"]["worker_asked"] == "工友要求转人工"
+    assert data["reasons"]["asked_during_wage_intake_form"] == "登记欠薪时要求转人工"
+    assert data["intents"]["ask_unpaid_wages"] == "欠薪"
+    assert data["intents"]["nlu_fallback"] == "没听懂"
+    assert data["topics"][0] == "ask_unpaid_wages" and "affirm" not in data["topics"]
+    assert data["forms"]["wage_intake_form"] == "登记欠薪"
+    assert data["channels"]["wechat"] == "微信"

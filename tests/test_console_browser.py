@@ -49,12 +49,14 @@ EVIDENCE = {
 }
 HANDED_OVER = "好的，已为您转人工，工作人员会尽快回复。"
 STAFF_REPLY = "您好，我是工作人员小张，请说说是哪个工地。"
+HAND_OVER_FOR = "转人工，原因："  # the scripted Rasa hands over with the reason that follows
 
 
 def respond(sender: str, message: str) -> list[dict[str, Any]]:
-    """The scripted Rasa: hands over on 转人工, answers with evidence and citations otherwise."""
-    if message in {"转人工", "/ask_human"}:
-        return [{"recipient_id": sender, "text": HANDED_OVER, "custom": {"handoff": {"reason": "asked"}}}]
+    """The scripted Rasa: hands over on 转人工 (as the real bot, reason worker_asked), answers otherwise."""
+    if message in {"转人工", "/ask_human"} or message.startswith(HAND_OVER_FOR):
+        reason = message[len(HAND_OVER_FOR) :] if message.startswith(HAND_OVER_FOR) else "worker_asked"
+        return [{"recipient_id": sender, "text": HANDED_OVER, "custom": {"handoff": {"reason": reason}}}]
     return [
         {
             "recipient_id": sender,
@@ -226,7 +228,11 @@ def test_worker_handed_over_taken_answered_and_released(
         expect(row).to_be_visible()
         expect(row).to_contain_text("网页")
         expect(row).to_contain_text("等待接入")
-        expect(row).to_contain_text("工友要求转人工")
+        # The reason by its Chinese name, never the code (kept as the tooltip).
+        expect(row.locator(".gc-reason")).to_have_text("工友要求转人工")
+        expect(row.locator(".gc-reason")).to_have_attribute("title", "worker_asked")
+        expect(row.locator(".gc-topic")).to_have_text("欠薪")
+        assert "worker_asked" not in row.inner_text() and "ask_unpaid_wages" not in row.inner_text()
         expect(row.locator(".gc-wait")).to_have_text(re.compile(r"^等了(不到 1| \d+) 分钟$"))
         expect(page.locator("#gc-queue-count")).not_to_have_text("0")
         expect(page).to_have_title(re.compile(r"^\(\d+\) 工友助手工作台$"))
@@ -241,8 +247,11 @@ def test_worker_handed_over_taken_answered_and_released(
         answer = transcript.locator(".gc-msg-bot").first
         expect(answer.locator(".gc-who")).to_have_text("机器人")
         expect(answer.locator(".gc-bubble")).to_have_text(f"{ANSWER}（您说：{WORKER_XSS}）")
+        expect(page.locator("#gc-conv-state")).to_have_text("等待接入：工友要求转人工")
         evidence = answer.locator(".gc-evidence")
-        expect(evidence).to_contain_text("意图 ask_unpaid_wages")
+        expect(evidence).to_contain_text("意图 欠薪")
+        expect(evidence.locator(".gc-intent")).to_have_attribute("title", "ask_unpaid_wages")
+        assert "ask_unpaid_wages" not in transcript.inner_text() and "worker_asked" not in transcript.inner_text()
         expect(evidence).to_contain_text("置信度 0.913")
         expect(evidence).to_contain_text("命中 第（三）项 0.877；答复 第（三）项、第（六）项 0.800")
         answer.locator(".gc-cites summary").click()
@@ -314,9 +323,12 @@ def test_a_conversation_another_person_has(staff: Watched, server: str) -> None:
     taken, _, _ = post_json(server + f"/api/console/conversations/{quote(conversation, safe='')}/take", {}, cookie)
     assert taken == 200
 
-    # A link to the conversation opens it.
+    # A link to the conversation opens it; the button pressed (sent with no title) shows by its name.
     page = open_console(staff, server, "#queue/" + quote(conversation, safe=""))
     expect(page.locator("#gc-conv-title")).to_contain_text(conversation)
+    pressed = page.locator("#gc-transcript .gc-msg-user .gc-bubble").first
+    expect(pressed).to_have_text("（按钮）要求转人工")
+    expect(pressed).to_have_attribute("title", "/ask_human")
     expect(page.locator("#gc-conv-state")).to_have_text(f"由 {OTHER} 接入")
     expect(page.locator("#gc-take")).to_be_disabled()
     expect(page.locator("#gc-reply-form")).to_be_hidden()
@@ -326,6 +338,9 @@ def test_a_conversation_another_person_has(staff: Watched, server: str) -> None:
     # 会话: the filters reach the api; the list opens the same view.
     page.keyboard.press("Alt+2")
     expect(page.locator("#gc-tab-conversations")).to_have_attribute("aria-selected", "true")
+    # The filters offer the channels and topics by their names (the api's labels).
+    expect(page.locator('#gc-conv-channel option[value="wechat"]')).to_have_text("微信")
+    expect(page.locator('#gc-conv-topic option[value="ask_unpaid_wages"]')).to_have_text("欠薪")
     with page.expect_request(re.compile(r".*/api/console/conversations\?.*status=staff.*")):
         page.locator("#gc-conv-status").select_option("staff")
     listed = page.locator(f'#gc-conv-list .gc-item[data-key="{conversation}"]')
@@ -422,4 +437,26 @@ def test_case_status_changed_in_the_console(staff: Watched, server: str, databas
     expect(row).to_be_visible()
     assert page.locator("#gc-main img, #gc-main script").count() == 0
     assert page.evaluate("window.__xss") is None
+    assert staff.errors == [], staff.errors
+
+
+def test_handoff_reasons_by_their_chinese_names(staff: Watched, server: str) -> None:
+    """Each reason the bot gives by its name, the code as the tooltip; an unknown code as it is."""
+    shown = {
+        "bot_could_not_answer": "机器人答不上来",
+        "asked_during_wage_intake_form": "登记欠薪时要求转人工",
+        "a_reason_not_yet_named": "a_reason_not_yet_named",
+    }
+    for number, reason in enumerate(shown):
+        status, body, _ = post_json(
+            server + "/api/web/messages", {"session_id": f"console-reason-{number:04d}", "text": HAND_OVER_FOR + reason}
+        )
+        assert status == 200 and body["handoff"] is True, body
+    page = open_console(staff, server)
+    for number, (reason, name) in enumerate(shown.items()):
+        label = page.locator(f'#gc-queue-list .gc-item[data-key="web:console-reason-{number:04d}"] .gc-reason')
+        expect(label).to_have_text(name)
+        expect(label).to_have_attribute("title", reason)
+    reasons = page.locator("#gc-queue-list .gc-reason").all_inner_texts()
+    assert not [r for r in reasons if "bot_could_not_answer" in r or "asked_during_" in r or "worker_asked" in r]
     assert staff.errors == [], staff.errors

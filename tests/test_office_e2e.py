@@ -119,7 +119,9 @@ def test_staff_take_over_a_conversation_from_the_widget_and_answer_it(browser: B
     expect(row).to_be_visible(timeout=15_000)
     row.click()
     evidence = staff.locator("#gc-transcript .gc-msg-bot .gc-evidence").first
-    expect(evidence).to_contain_text("ask_unpaid_wages")  # what the real bot based its answer on
+    # What the real bot based its answer on: the intent by its Chinese name, the code as the tooltip.
+    expect(evidence.locator(".gc-intent")).to_have_text("欠薪")
+    expect(evidence.locator(".gc-intent")).to_have_attribute("title", "ask_unpaid_wages")
     staff.locator("#gc-take").click()
     staff.locator("#gc-reply-text").fill("您好，我是12333的工作人员，您的情况我们来跟进。")
     staff.locator("#gc-reply-text").press("Control+Enter")

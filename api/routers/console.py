@@ -1,5 +1,6 @@
 """The staff console's API: the handoff queue, conversations with their evidence, takeover and
-replies into the worker's channel, wage cases, and knowledge hit testing.
+replies into the worker's channel, wage cases, knowledge hit testing, and the Chinese names of
+the codes it shows (api/labels.py).
 
 Every route needs a signed-in staff member (or higher). Transcripts are shown as stored:
 personal data was masked before it was stored.
@@ -20,6 +21,7 @@ from api.channels.registry import ChannelRegistry
 from api.errors import documented
 from api.handoff import HandoffStore, TakenByOther
 from api.history import History
+from api.labels import console_labels
 from knowledge.search import MAX_TOP_K
 
 router = APIRouter(prefix="/api/console", tags=["console"])
@@ -40,6 +42,12 @@ def _history(request: Request) -> History:
 def _cases(request: Request) -> CaseStore:
     cases: CaseStore = request.app.state.cases
     return cases
+
+
+@router.get("/labels", responses=AUTH_ERRORS)
+async def labels(user: Staff) -> dict[str, Any]:
+    """Chinese names for intents, handoff reasons, forms and channels; an unlisted code is shown as is."""
+    return console_labels()
 
 
 @router.get("/queue", responses=AUTH_ERRORS)

@@ -40,17 +40,7 @@
     title: "工友助手工作台",
   };
   var ROLE_LABELS = { staff: "工作人员", editor: "编辑", admin: "管理员" };
-  var CHANNEL_LABELS = { web: "网页", wechat: "微信", hotline: "热线", partner: "合作方" };
   var STATUS_LABELS = { bot: "机器人", waiting: "等待接入", staff: "人工" };
-  var REASON_LABELS = {
-    asked: "工友要求转人工",
-    failed: "机器人没答上",
-    bot_failed: "机器人出错了",
-    unanswered: "机器人没答上",
-    fallback: "机器人没答上",
-    out_of_scope: "超出服务范围",
-    low_confidence: "机器人没把握",
-  };
   var WHO = { user: "工友", bot: "机器人", staff: "工作人员" };
   var KIND_LABELS = { clause: "条款", answer: "答复" };
   var CASE_STATUSES = [
@@ -68,25 +58,9 @@
     ["evidence", "证据"],
     ["contact", "联系电话"],
   ];
-  // The bot's topics (its intents) by their Chinese names; an id not listed is shown as it is.
-  var TOPIC_LABELS = {
-    ask_unpaid_wages: "欠薪",
-    ask_legal_aid: "法律援助",
-    ask_school_enrollment: "子女上学",
-    ask_public_housing: "公租房",
-    ask_social_insurance: "社保工伤",
-    ask_labor_contract: "劳动合同",
-    ask_safety_health: "安全职业病",
-    ask_hukou_residence: "户籍居住证",
-    ask_employment: "就业创业",
-    ask_training: "技能培训",
-    ask_land_rights: "土地权益",
-    ask_left_behind: "留守关爱",
-    ask_union_rights: "工会权益",
-    ask_culture: "文化生活",
-    out_of_scope: "政策外",
-    chitchat: "闲聊",
-  };
+  // Chinese names of the codes shown (intents, handoff reasons, forms, channels), from the api
+  // (api/labels.py, /api/console/labels) at start; a code not listed is shown as it is.
+  var LABELS = { intents: {}, reasons: {}, forms: {}, channels: {}, topics: [] };
   // The dashboard's charts, drawn by the api as SVG.
   var CHARTS = [
     ["messages", "每天消息数"],
@@ -109,9 +83,38 @@
     return typeof value === "number" && isFinite(value) ? value.toFixed(3) : "—";
   }
 
+  // The Chinese name of a code of one kind ("intents", "reasons", "forms", "channels"), or the code.
+  function labelOf(kind, code) {
+    var key = asText(code);
+    var table = LABELS[kind];
+    var name = table && Object.prototype.hasOwnProperty.call(table, key) ? asText(table[key]) : "";
+    return name || key;
+  }
+
+  // An element showing a code by its name; the code itself is the tooltip (for support).
+  function codeNode(tag, className, kind, code) {
+    var key = asText(code);
+    var node = el(tag, className, labelOf(kind, key));
+    if (key) {
+      node.title = key;
+      node.setAttribute("data-code", key);
+    }
+    return node;
+  }
+
   function channelLabel(channel) {
-    var key = asText(channel);
-    return CHANNEL_LABELS[key] || key || "未知渠道";
+    return labelOf("channels", channel) || "未知渠道";
+  }
+
+  // The labels from the api; without them (an error) the codes are shown.
+  function useLabels(data) {
+    ["intents", "reasons", "forms", "channels"].forEach(function (kind) {
+      var table = data && data[kind];
+      if (table && typeof table === "object" && !Array.isArray(table)) {
+        LABELS[kind] = table;
+      }
+    });
+    LABELS.topics = asList(data && data.topics).map(asText).filter(Boolean);
   }
 
   function shortId(id) {
@@ -487,7 +490,9 @@
       var button = el("button", "gc-conv-item");
       button.setAttribute("data-key", id);
       var top = el("span", "gc-line");
-      top.appendChild(el("span", "gc-chip gc-channel", channelLabel(item.channel)));
+      var channel = el("span", "gc-chip gc-channel", channelLabel(item.channel));
+      channel.title = asText(item.channel);
+      top.appendChild(channel);
       var name = el("span", "gc-id", shortId(id));
       name.title = id;
       top.appendChild(name);
@@ -495,12 +500,11 @@
       extra(top, item);
       button.appendChild(top);
       var bottom = el("span", "gc-line gc-sub");
-      var reason = REASON_LABELS[asText(item.reason)] || asText(item.reason);
-      if (reason && item.status !== "bot") {
-        bottom.appendChild(el("span", "gc-reason", reason));
+      if (item.reason && item.status !== "bot") {
+        bottom.appendChild(codeNode("span", "gc-reason", "reasons", item.reason));
       }
       if (item.topic) {
-        bottom.appendChild(el("span", "gc-topic", TOPIC_LABELS[asText(item.topic)] || asText(item.topic)));
+        bottom.appendChild(codeNode("span", "gc-topic", "intents", item.topic));
       }
       bottom.appendChild(el("span", "gc-last", asText(item.last_text)));
       button.appendChild(bottom);
@@ -595,12 +599,19 @@
       }),
     };
     listKeys(conversations.list);
-    // The topic filter offers the bot's topics by their Chinese names.
-    Object.keys(TOPIC_LABELS).forEach(function (id) {
-      var option = el("option", "", TOPIC_LABELS[id]);
-      option.value = id;
-      conversations.topic.appendChild(option);
-    });
+    // The filters offer the channels and the bot's topics by their Chinese names (once the labels are in).
+    conversations.fillFilters = function () {
+      [
+        [conversations.channel, Object.keys(LABELS.channels), "channels"],
+        [conversations.topic, LABELS.topics, "intents"],
+      ].forEach(function (filter) {
+        filter[1].forEach(function (code) {
+          var option = codeNode("option", "", filter[2], code);
+          option.value = code;
+          filter[0].appendChild(option);
+        });
+      });
+    };
     byId("gc-conv-filters").addEventListener("submit", function (event) {
       event.preventDefault();
       conversations.refresh();
@@ -678,11 +689,12 @@
             state = "由你接入：机器人不再回答，工友的消息会在这里出现";
           }
         } else if (status === "waiting") {
-          state = "等待接入";
+          state = "等待接入" + (data.reason ? "：" + labelOf("reasons", data.reason) : "");
         } else if (status === "bot") {
           state = "机器人在回答";
         }
         conv.state.textContent = state;
+        conv.state.title = status === "waiting" ? asText(data.reason) : "";
         conv.state.className = "gc-conv-state gc-state-" + (STATUS_LABELS[status] ? status : "other");
 
         var mine = conv.mine();
@@ -809,15 +821,16 @@
       var line = el("p", "gc-evidence");
       var parts = [];
       if (evidence.intent) {
-        parts.push(["意图", asText(evidence.intent)]);
+        parts.push(["意图", codeNode("span", "gc-ev-value gc-intent", "intents", evidence.intent)]);
       }
       if (typeof evidence.confidence === "number") {
-        parts.push(["置信度", score(evidence.confidence)]);
+        parts.push(["置信度", el("span", "gc-ev-value", score(evidence.confidence))]);
       }
       parts.forEach(function (part) {
         var span = el("span", "gc-ev");
         span.appendChild(el("span", "gc-ev-key", part[0]));
-        span.appendChild(document.createTextNode(" " + part[1]));
+        span.appendChild(document.createTextNode(" "));
+        span.appendChild(part[1]);
         line.appendChild(span);
       });
       if (evidence.in_scope === false) {
@@ -872,6 +885,24 @@
       return details;
     }
 
+    // A button's payload ("/ask_human", "/choose_item{...}") by its intent's name; "" when not one.
+    function payloadLabel(text) {
+      var match = /^\/([a-z_]{1,60})(\{[\s\S]*\})?$/.exec(asText(text));
+      if (!match || labelOf("intents", match[1]) === match[1]) {
+        return "";
+      }
+      var label = labelOf("intents", match[1]);
+      try {
+        var entities = match[2] ? JSON.parse(match[2]) : null;
+        if (entities && (typeof entities.item === "number" || /^\d+$/.test(asText(entities.item)))) {
+          label += " " + itemLabel(entities.item);
+        }
+      } catch (e) {
+        // entities that are not JSON: the intent's name is enough
+      }
+      return label;
+    }
+
     function messageRow(message) {
       var role = WHO[message.role] ? message.role : "bot";
       var row = el("div", "gc-msg gc-msg-" + role);
@@ -882,14 +913,21 @@
       meta.appendChild(el("span", "gc-who", WHO[role]));
       meta.appendChild(timeNode(message.at, "gc-when"));
       row.appendChild(meta);
-      row.appendChild(el("div", "gc-bubble", asText(message.text)));
+      // A button pressed through a channel that sent no title is stored as its payload.
+      var pressed = role === "user" ? payloadLabel(message.text) : "";
+      var bubble = el("div", "gc-bubble", pressed ? "（按钮）" + pressed : asText(message.text));
+      if (pressed) {
+        bubble.title = asText(message.text);
+        bubble.setAttribute("data-code", asText(message.text));
+      }
+      row.appendChild(bubble);
       if (role === "bot" && message.evidence && typeof message.evidence === "object") {
         row.appendChild(evidenceLine(message.evidence));
       }
       // The buttons the worker was offered (their titles, as the worker saw them).
       var offered = asList(message.buttons)
         .map(function (b) {
-          return b && typeof b === "object" ? asText(b.title) || asText(b.payload) : "";
+          return b && typeof b === "object" ? asText(b.title) || payloadLabel(b.payload) || asText(b.payload) : "";
         })
         .filter(Boolean);
       if (offered.length) {
@@ -1203,8 +1241,7 @@
     }
 
     function topicLabel(topic) {
-      var key = asText(topic);
-      return TOPIC_LABELS[key] || key;
+      return labelOf("intents", topic);
     }
 
     // The period's totals from the daily figures: each day's rate weighed by its count.
@@ -1271,6 +1308,7 @@
         var row = el("tr");
         var name = el("td", "", label(key));
         name.setAttribute("data-key", key);
+        name.title = key;
         row.appendChild(name);
         row.appendChild(el("td", "gc-num", counts[key]));
         body.appendChild(row);
@@ -1519,13 +1557,21 @@
       }
     }
 
-    call("GET", "/api/auth/me")
-      .then(function (data) {
+    // Who is signed in and the labels, together; the console shows codes if the labels fail.
+    var labelsLoaded = call("GET", "/api/console/labels").then(useLabels, function (err) {
+      if (!(err instanceof ApiError && err.status === 401)) {
+        showNotice("没能取到中文名称，暂时显示代码", "error");
+      }
+    });
+    Promise.all([call("GET", "/api/auth/me"), labelsLoaded])
+      .then(function (results) {
+        var data = results[0];
         me.username = asText(data.username);
         me.role = asText(data.role);
         byId("gc-me").textContent = me.username + "（" + (ROLE_LABELS[me.role] || me.role) + "）";
         // Editors and admins also keep the knowledge: one click to its pages.
         byId("gc-admin-link").hidden = !(me.role === "editor" || me.role === "admin");
+        conversations.fillFilters();
         main.hidden = false;
         start();
       })
