@@ -100,15 +100,13 @@ class FormValidator(FormValidationAction, ABC):
         others = self._others(tracker, requested, facts, corrected)
         if value is None and not rule.lenient:
             value = rule.parse(text)
+        if value is None and self._is_question(text, intent, confidence):
+            # A question is answered; the places and sums it mentions are not answers.
+            return await self._answer_question(dispatcher, tracker, [SlotSet(requested, None)])
         events = [SlotSet(slot, v) for slot, v in others.items()]
         self._tell_changes(dispatcher, tracker, {s: v for s, v in corrected.items() if s in others})
         if value is None and others:
             return [*events, SlotSet(requested, None)]  # the rest is asked next, this slot among it
-
-        if value is None and self._is_question(text, intent, confidence):
-            answered = await answer(dispatcher, tracker, allow_offer=False)
-            kept = [e for e in answered if e.get("name") in {"unanswered_turns", "last_question", "last_topic"}]
-            return [*kept, SlotSet(requested, None)]
         if value is None and rule.lenient:
             value = rule.parse(text)
         attempts = dict(tracker.get_slot("form_attempts") or {})
@@ -130,7 +128,7 @@ class FormValidator(FormValidationAction, ABC):
     def _start(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         """The form is starting; what the worker already said (the slots filled before it) is kept and told."""
         known = {slot: tracker.get_slot(slot) for slot in self.rules if tracker.get_slot(slot)}
-        if known:
+        if known and len(known) < len(self.rules):  # all known: the form closes at once, nothing to say
             said = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in known.items() if s != "wage_contact")
             if said:
                 dispatcher.utter_message(text=f"好的。您刚才说的我先记下了——{said}。还差几项，我接着问。")
@@ -164,16 +162,14 @@ class FormValidator(FormValidationAction, ABC):
         if RESTART_WORDS.search(text):
             dispatcher.utter_message(text="好的，我们重新填一遍。")
             return [*(SlotSet(slot, None) for slot in self.rules), *again, SlotSet("form_attempts", None)]
+        if self._is_question(text, intent, confidence):
+            return await self._answer_question(dispatcher, tracker, again)
         if changes:
             self._tell_changes(dispatcher, tracker, changes)
             return [*(SlotSet(s, v) for s, v in changes.items()), *again]
         reply = short_reply(text) or (intent if confidence >= SURE else None)
         if reply == "affirm" or CONFIRM_WORDS.match(text):
             return [SlotSet(self.confirm_slot, CONFIRMED)]
-        if self._is_question(text, intent, confidence):
-            answered = await answer(dispatcher, tracker, allow_offer=False)
-            kept = [e for e in answered if e.get("name") in {"unanswered_turns", "last_question", "last_topic"}]
-            return [*kept, *again]
         if reply == "deny":
             dispatcher.utter_message(
                 text="哪一项要改？直接说正确的就行，比如“地点是大同市平城区”“一共10个人”；全部重填说“重新填写”。"
@@ -183,6 +179,18 @@ class FormValidator(FormValidationAction, ABC):
                 text="没太看明白。没问题就点“确认提交”；要改哪一项，直接说正确的，比如“钱数是三万”。"
             )
         return again
+
+    async def _answer_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, ask_again: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """A question mid-form is answered, and the same step is asked again; unless the answer
+        ladder gave up and called a person, which ends the form."""
+        answered = await answer(dispatcher, tracker, allow_offer=False)
+        if any(e.get("name") == "handoff" and e.get("value") for e in answered):
+            kept = [e for e in answered if e.get("name") in {"handoff", "handoff_reason", "unanswered_turns"}]
+            return self._end("handoff") + kept
+        kept = [e for e in answered if e.get("name") in {"unanswered_turns", "last_question", "last_topic"}]
+        return [*kept, *ask_again]
 
     @staticmethod
     def _stops(text: str, intent: str | None, confidence: float, says_facts: bool) -> bool:

@@ -399,3 +399,11 @@ def test_a_short_follow_up_is_answered_within_the_last_topic() -> None:
 
     assert items({}) == [8]
     assert items({"last_topic": "public_housing"}) == [9]
+
+
+def test_a_second_unanswerable_question_mid_form_hands_over_and_ends_the_form() -> None:
+    state = form_state("wage_amount", "明天太原下雨吗？", "out_of_scope", unanswered_turns=1.0)
+    events, messages = run(ValidateWageIntakeForm(), state)
+    slots = slot_events(events)
+    assert slots["handoff"] is True and slots["form_outcome"] == "handoff"
+    assert loop_ended(events) and any("工作人员" in m["text"] for m in messages)
