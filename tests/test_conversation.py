@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.conversation import Inbound
 from api.rasa_auth import mint
 from api.rasa_client import REST_PATH
 from tests.system import System
@@ -159,3 +160,92 @@ def test_rasa_answers_only_signed_requests(system: System) -> None:
     assert httpx.get(f"{system.rasa}/conversations/{body['sender']}/tracker", timeout=30).status_code == 401
     assert httpx.get(f"{system.rasa}/conversations/{body['sender']}/tracker", headers=forged).status_code == 401
     assert httpx.post(signed_channel, json=body, headers=system.auth(), timeout=60).json()
+
+
+# The four scenes of the conversation issue, typed as a worker types them, through the api's
+# web channel (what the widget calls): every turn one to four replies, none repeated, no
+# apology, and Rasa left listening.
+
+
+def web_turn(system: System, session: str, text: str) -> list[dict[str, Any]]:
+    response = httpx.post(f"{system.api}/api/web/messages", json={"session_id": session, "text": text}, timeout=60)
+    response.raise_for_status()
+    replies: list[dict[str, Any]] = response.json()["replies"]
+    texts = [r["text"] for r in replies]
+    assert 1 <= len(replies) <= 4 and all(texts), (text, texts)
+    assert len(set(texts)) == len(texts), (text, texts)
+    assert not any("暂时没有回应" in t for t in texts), (text, texts)
+    return replies
+
+
+def joined(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
+def rasa_sender(session: str) -> str:
+    """The web channel's conversation id in Rasa."""
+    return Inbound("web", session).conversation
+
+
+def test_a_one_character_yes_starts_the_intake_and_nothing_loops(system: System) -> None:
+    session = sender()
+    assert "要登记吗" in joined(web_turn(system, session, "老板欠我工资"))
+    assert "第1步" in joined(web_turn(system, session, "要"))
+    assert "第2步" in joined(web_turn(system, session, "建筑"))
+    events = tracker(system, rasa_sender(session))["events"]
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+    assert "不填了" in joined(web_turn(system, session, "算了"))
+    assert 3 in [c["item"] for r in web_turn(system, session, "老板欠我工资") for c in r["citations"]]
+
+
+def test_a_whole_story_is_not_asked_again(system: System) -> None:
+    session = sender()
+    web_turn(system, session, "我在太原市小店区的工地干活，包工头欠了我们8个人去年10月到今年1月的工资，一共两万五")
+    started = joined(web_turn(system, session, "要"))
+    assert "太原市小店区" in started and "25000元" in started
+    assert "第2步" in started  # the employer: the one fact the story did not give
+    asked = joined(web_turn(system, session, "恒泰小区三期工地，老板叫王建军"))
+    assert "第7步" in asked  # straight to the evidence: place, period, amount and workers were said
+    for step in ("第3步", "第4步", "第5步", "第6步"):
+        assert step not in asked
+
+
+def test_two_facts_in_one_answer_fill_two_slots(system: System) -> None:
+    session = sender()
+    web_turn(system, session, "我要登记欠薪")
+    web_turn(system, session, "工地")
+    asked = joined(web_turn(system, session, "太原市小店区的一个小区工地，老板叫王建军"))
+    assert "第4步" in asked and "第3步" not in asked  # the place is not asked again
+
+
+def test_the_summary_is_corrected_as_said(system: System) -> None:
+    session = sender()
+    for text in (
+        "我要登记欠薪",
+        "工地",
+        "恒泰小区三期工地",
+        "太原市小店区",
+        "去年3月到12月",
+        "两万五",
+        "8个人",
+        "没有",
+    ):
+        web_turn(system, session, text)
+    assert "请核对" in joined(web_turn(system, session, "13912345678"))
+    corrected = joined(web_turn(system, session, "地点说错了，是大同市平城区"))
+    assert "已改为" in corrected and "干活地点：大同市平城区" in corrected and "请核对" in corrected
+    corrected = joined(web_turn(system, session, "不是8个人，是10个"))
+    assert "被欠人数：10人" in corrected
+    done = joined(web_turn(system, session, "确认提交"))
+    assert re.search(r"GY-\d{8}-[A-Z0-9]{4}", done), done
+    # The summary's button pressed again after the case was filed: a sensible reply, nothing filed twice.
+    stale = joined(web_turn(system, session, "/affirm"))
+    assert "GY-" not in stale
+
+
+def test_follow_ups_lean_on_the_last_topic(system: System) -> None:
+    session = sender()
+    web_turn(system, session, "农民工能申请公租房吗")
+    web_turn(system, session, "不用了")
+    assert 9 in [c["item"] for r in web_turn(system, session, "要带什么材料") for c in r["citations"]]
+    assert 6 in [c["item"] for r in web_turn(system, session, "那找律师呢") for c in r["citations"]]

@@ -76,7 +76,7 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             "diet_sure": 0.8,  # a DIET topic this sure stands when search scores it near its best
             "near_best": 0.03,  # how near, in search score
             "polite_question_chars": POLITE_QUESTION_CHARS,
-            "reply_question_chars": 8,  # a "yes" or a pick this long with a question cue is asked
+            "reply_question_chars": 3,  # a "yes" or a pick this long with a question cue is asked (那培训呢)
             # The FallbackClassifier's threshold: a conversational intent under it would end as
             # nlu_fallback anyway, so search may place the message instead.
             "unsure_below": 0.4,
