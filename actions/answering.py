@@ -10,6 +10,7 @@ Two unanswered turns in a row hand the conversation to a person.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,12 +100,16 @@ def topic_of_hit(hit: Hit) -> Topic | None:
     return next((t for t in TOPICS.values() if hit.items and hit.items[0] in t.items), None)
 
 
-def follow_up_topic(tracker: Tracker, text: str, topic: Topic | None, confidence: float) -> Topic | None:
-    """The last answer's topic, for a short follow-up that names no topic of its own with certainty."""
+def follow_up_topic(tracker: Tracker, text: str) -> Topic | None:
+    """The last answer's topic, for a short follow-up that names no topic of its own ("要带什么材料").
+
+    Search alone cannot tell: such a fragment scores about as well with every topic, and
+    the classifiers then pick one with confidence. A word that names a topic can tell.
+    """
     last = TOPIC_BY_NAME.get(str(tracker.get_slot("last_topic") or ""))
-    if last is None or len(text) > FOLLOW_UP_CHARS or (topic is not None and confidence >= CONFIDENT_INTENT):
+    if last is None or len(text) > FOLLOW_UP_CHARS:
         return None
-    return last if topic in (None, last) or confidence < CONFIDENT_INTENT else None
+    return None if any(t.words and re.search(t.words, text) for t in TOPICS.values()) else last
 
 
 def prefill(offer: str | None, text: str) -> list[dict[str, Any]]:
@@ -147,7 +152,7 @@ async def answer(
     text = question_text(tracker)
     intent, confidence = intent_of(tracker)
     topic = TOPICS.get(intent or "")
-    context = follow_up_topic(tracker, text, topic, confidence)
+    context = follow_up_topic(tracker, text)
     if context is not None:
         # "要带什么材料" after a school answer is asked about school.
         topic, confidence = context, max(confidence, CONFIDENT_INTENT)

@@ -25,25 +25,78 @@ class Topic:
     items: frozenset[int]
     journey: str | None = None
     example: str = ""  # what a bare button press stands for
+    words: str = ""  # a pattern of words that name this topic: a follow-up without any leans on the last one
 
 
 TOPICS: dict[str, Topic] = {
-    "ask_unpaid_wages": Topic("unpaid_wages", "工资拖欠", frozenset({3, 6}), "wage_intake", "老板拖欠工资怎么办"),
-    "ask_legal_aid": Topic("legal_aid", "法律援助", frozenset({6}), "legal_aid", "请不起律师怎么申请法律援助"),
-    "ask_school_enrollment": Topic(
-        "school_enrollment", "孩子上学", frozenset({8}), "school", "孩子跟着我在城里上学要什么条件"
+    "ask_unpaid_wages": Topic(
+        "unpaid_wages",
+        "工资拖欠",
+        frozenset({3, 6}),
+        "wage_intake",
+        "老板拖欠工资怎么办",
+        "工资|工钱|欠薪|讨薪|拖欠|欠钱",
     ),
-    "ask_public_housing": Topic("public_housing", "公租房", frozenset({9}), "housing", "农民工能申请公租房吗"),
-    "ask_social_insurance": Topic("social_insurance", "社保和工伤", frozenset({4, 7}), None, "农民工怎么参加社保"),
-    "ask_labor_contract": Topic("labor_contract", "劳动合同", frozenset({5}), None, "老板不签劳动合同怎么办"),
-    "ask_safety_health": Topic("safety_health", "安全和职业病", frozenset({7}), None, "得了尘肺病怎么办"),
-    "ask_hukou_residence": Topic("hukou_residence", "落户和居住证", frozenset({10}), None, "农民工能在城里落户吗"),
-    "ask_employment": Topic("employment", "就业创业", frozenset({1}), None, "返乡创业有什么扶持"),
-    "ask_training": Topic("training", "技能培训", frozenset({2}), None, "哪里有免费的技能培训"),
-    "ask_land_rights": Topic("land_rights", "承包地和宅基地", frozenset({11}), None, "出来打工老家的地怎么办"),
-    "ask_left_behind": Topic("left_behind", "留守家人", frozenset({14}), None, "留守儿童有人管吗"),
-    "ask_union_rights": Topic("union_rights", "工会和入党", frozenset({12}), None, "农民工能加入工会吗"),
-    "ask_culture": Topic("culture", "文化生活", frozenset({13}), None, "农民工有什么文化活动"),
+    "ask_legal_aid": Topic(
+        "legal_aid",
+        "法律援助",
+        frozenset({6}),
+        "legal_aid",
+        "请不起律师怎么申请法律援助",
+        "律师|法律|援助|官司|仲裁|起诉|告他|告老板",
+    ),
+    "ask_school_enrollment": Topic(
+        "school_enrollment",
+        "孩子上学",
+        frozenset({8}),
+        "school",
+        "孩子跟着我在城里上学要什么条件",
+        "上学|入学|学校|读书|念书|孩子|娃|转学|幼儿园|小学|初中|中考|高考",
+    ),
+    "ask_public_housing": Topic(
+        "public_housing",
+        "公租房",
+        frozenset({9}),
+        "housing",
+        "农民工能申请公租房吗",
+        "住房|公租房|房子|租房|廉租|住的|宿舍",
+    ),
+    "ask_social_insurance": Topic(
+        "social_insurance",
+        "社保和工伤",
+        frozenset({4, 7}),
+        None,
+        "农民工怎么参加社保",
+        "社保|保险|养老|医保|工伤|公积金",
+    ),
+    "ask_labor_contract": Topic(
+        "labor_contract", "劳动合同", frozenset({5}), None, "老板不签劳动合同怎么办", "合同|辞退|开除|解雇|加班"
+    ),
+    "ask_safety_health": Topic(
+        "safety_health", "安全和职业病", frozenset({7}), None, "得了尘肺病怎么办", "安全|职业病|尘肺|体检"
+    ),
+    "ask_hukou_residence": Topic(
+        "hukou_residence", "落户和居住证", frozenset({10}), None, "农民工能在城里落户吗", "户口|落户|居住证|户籍"
+    ),
+    "ask_employment": Topic(
+        "employment", "就业创业", frozenset({1}), None, "返乡创业有什么扶持", "就业|创业|找工作|招聘|贷款"
+    ),
+    "ask_training": Topic(
+        "training", "技能培训", frozenset({2}), None, "哪里有免费的技能培训", "培训|技能|学手艺|证书"
+    ),
+    "ask_land_rights": Topic(
+        "land_rights",
+        "承包地和宅基地",
+        frozenset({11}),
+        None,
+        "出来打工老家的地怎么办",
+        "土地|承包地|宅基地|种地|老家的地",
+    ),
+    "ask_left_behind": Topic("left_behind", "留守家人", frozenset({14}), None, "留守儿童有人管吗", "留守|老人|妇女"),
+    "ask_union_rights": Topic(
+        "union_rights", "工会和入党", frozenset({12}), None, "农民工能加入工会吗", "工会|入党|党员"
+    ),
+    "ask_culture": Topic("culture", "文化生活", frozenset({13}), None, "农民工有什么文化活动", "文化|活动|文艺|看电影"),
 }
 
 JOURNEY_OF_ITEM = {3: "wage_intake", 8: "school", 9: "housing", 6: "legal_aid"}
