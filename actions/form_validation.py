@@ -74,7 +74,7 @@ class FormValidator(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if requested not in self.rules and requested != self.confirm_slot:
+        if requested is None or (requested not in self.rules and requested != self.confirm_slot):
             return self._start(dispatcher, tracker)
         latest = tracker.latest_message or {}
         text = with_tokens(str(latest.get("text") or "").strip(), latest.get("metadata"))
@@ -92,7 +92,7 @@ class FormValidator(FormValidationAction, ABC):
             # Words asking for a person always count; the NLU's guess only when the reply holds no
             # answer ("我电话[手机号]" may look like a call for a person, and is the answer asked for).
             return self._end("handoff") + handoff_events(dispatcher, f"asked_during_{self.form}")
-        if requested == self.confirm_slot:
+        if self.confirm_slot and requested == self.confirm_slot:
             return await self._confirm(dispatcher, tracker, text, intent, confidence, {**facts, **corrected})
 
         rule = self.rules[requested]

@@ -407,3 +407,11 @@ def test_a_second_unanswerable_question_mid_form_hands_over_and_ends_the_form() 
     slots = slot_events(events)
     assert slots["handoff"] is True and slots["form_outcome"] == "handoff"
     assert loop_ended(events) and any("工作人员" in m["text"] for m in messages)
+
+
+def test_every_form_starts_with_what_the_question_said() -> None:
+    """Forms without a confirmation step too (this once crashed the school form at its start)."""
+    state = tracker("中", "affirm", 1.0, slots={"family_city": "太原"}, active_loop="school_form")
+    events, messages = run(ValidateSchoolForm(), state)
+    assert slot_events(events)["family_city"] == "太原"
+    assert "太原" in messages[0]["text"]
