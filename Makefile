@@ -28,7 +28,7 @@ RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue \
+.PHONY: help venv venv-rasa index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue simulate \
   bench-load intent-eval nlu-report calibrate fuzz backup restore clean
 
 help: ## list the targets
@@ -137,6 +137,10 @@ fuzz: venv ## the coverage-guided fuzzer (atheris) on the redactor and the chann
 	@for target in redactor wechat_xml json_body; do \
 	  $(PY) -m tests.fuzz.run $$target --runs $(FUZZ_RUNS) --corpus .cache/fuzz/$$target/corpus || exit 1; \
 	done
+
+N ?= 1000
+simulate: index train ## the simulated worker: N conversations x 12 turns against the real Rasa and api
+	RASA_MODEL=$(MODEL) $(PY) -m tests.simulator --conversations $(N) --turns 12
 
 BACKUP_FILE ?= .cache/backups/gongyou-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: venv ## dump the knowledge (every version), its audit log and the cases to BACKUP_FILE
