@@ -67,6 +67,12 @@ LONG = "\n".join(
 def reply_for(sender: str, message: str) -> list[dict[str, Any]]:
     if message == "长":
         return [{"recipient_id": sender, "text": LONG}]
+    if message == "在哪干活":
+        buttons = [
+            {"title": "工地（工程建设）", "payload": "工程建设"},
+            {"title": "工厂、饭店等", "payload": "非工程建设"},
+        ]
+        return [{"recipient_id": sender, "text": "哪一种？", "buttons": buttons}]
     return [
         {"recipient_id": sender, "text": ANSWER, "custom": {"citations": [CITATION]}},
         {
@@ -367,6 +373,10 @@ def test_a_bare_number_picks_the_button(client: TestClient, rasa: RasaStandIn) -
     assert rasa.received[-1]["message"] == "/start_wage_intake"
     reply_text(post(client, text_xml("7")))  # no such choice: an ordinary message
     assert rasa.received[-1]["message"] == "7"
+    # A form's answer button stands for its words: the number sends them as typed.
+    post(client, text_xml("在哪干活"))
+    reply_text(post(client, text_xml("2")))
+    assert rasa.received[-1]["message"] == "非工程建设"
 
 
 def test_rate_limited_gets_the_friendly_text(

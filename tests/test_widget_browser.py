@@ -31,6 +31,9 @@ DEPARTMENTS = ["省人社厅", "省住建厅"]
 # A Rasa payload the stand-in offers as a button.
 CHOICE_PAYLOAD = '/ask_unpaid_wages{"item": 3}'
 CHOICE_TITLE = "工资被拖欠"
+# A form's answer button: its payload is the words it stands for.
+ANSWER_PAYLOAD = "非工程建设"
+ANSWER_TITLE = "工厂、饭店等（非工程建设）"
 
 
 def citation(quote: str = QUOTE, title: str = "坚决保障农民工工资支付") -> dict[str, Any]:
@@ -54,6 +57,14 @@ def respond(sender: str, message: str) -> list[dict[str, Any]]:
                     {"title": CHOICE_TITLE, "payload": CHOICE_PAYLOAD},
                     {"title": "别的事", "payload": "/deny"},
                 ],
+            }
+        ]
+    if message == "在哪干活":
+        return [
+            {
+                "recipient_id": sender,
+                "text": "哪一种？",
+                "buttons": [{"title": ANSWER_TITLE, "payload": ANSWER_PAYLOAD}],
             }
         ]
     if message == CHOICE_PAYLOAD:
@@ -240,6 +251,19 @@ def test_quick_reply_sends_payload_and_shows_title(chat: Watched, rasa: RasaStan
     assert [r["message"] for r in rasa.received[before:]] == [CHOICE_PAYLOAD]
     assert rasa.received[-1]["sender"].endswith(chat.session_id())
     assert chat.messages()[-2:] == [("user", CHOICE_TITLE), ("bot", "好的，说说工资被拖欠的事。")]
+
+
+def test_an_answer_button_sends_its_words_as_text(chat: Watched, rasa: RasaStandIn) -> None:
+    """Form buttons carry words, not intents: sent as a payload they were refused (422)."""
+    chat.open()
+    page = chat.page
+    chat.ask("在哪干活")
+    with page.expect_response("**/api/web/messages") as sent:
+        page.locator(".gy-quick-btn", has_text=ANSWER_TITLE).click()
+    assert sent.value.status == 200
+    assert json.loads(sent.value.request.post_data or "{}") == {"session_id": chat.session_id(), "text": ANSWER_PAYLOAD}
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{ANSWER_PAYLOAD}")
+    assert chat.errors == []
 
 
 def test_conversation_survives_reload(chat: Watched) -> None:

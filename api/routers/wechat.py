@@ -170,6 +170,9 @@ async def _inbound(limits: Limits, openid: str, text: str) -> Inbound:
         choices = decode_choices(await limits.recall(_choices_key(openid)))
         if number <= len(choices):
             chosen = choices[number - 1]
+            if not chosen["payload"].startswith("/"):
+                # A form's answer button ("工程建设") stands for words typed, as in Rasa's own channels.
+                return Inbound(channel="wechat", sender=openid, text=chosen["payload"])
             return Inbound(channel="wechat", sender=openid, payload=chosen["payload"], title=chosen["title"])
     return Inbound(channel="wechat", sender=openid, text=text)
 

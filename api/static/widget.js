@@ -383,6 +383,9 @@
       button.addEventListener("click", function () {
         if (sendAsText || !payload) {
           send({ text: title || payload });
+        } else if (payload.charAt(0) !== "/") {
+          // A form's answer button ("工程建设") stands for words typed, as in Rasa's own channels.
+          send({ text: payload });
         } else {
           send({ payload: payload, title: title || payload });
         }
