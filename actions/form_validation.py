@@ -95,13 +95,18 @@ class FormValidator(FormValidationAction, ABC):
         if self.confirm_slot and requested == self.confirm_slot:
             return await self._confirm(dispatcher, tracker, text, intent, confidence, {**facts, **corrected})
 
+        if text.startswith("/"):
+            return await self._stale_button(dispatcher, tracker, requested, intent)
+
         rule = self.rules[requested]
         value = corrected.get(requested) or facts.get(requested)
         others = self._others(tracker, requested, facts, corrected)
         if value is None and not rule.lenient:
             value = rule.parse(text)
-        if value is None and self._is_question(text, intent, confidence):
-            # A question is answered; the places and sums it mentions are not answers.
+        asks = self._is_question(text, intent, confidence)
+        if asks and (value is None or (intent in TOPICS and confidence >= SURE and not corrected)):
+            # A question is answered, even one that names a value ("老板不签劳动合同怎么办" at the
+            # evidence step); the places and sums it mentions are not answers.
             return await self._answer_question(dispatcher, tracker, [SlotSet(requested, None)])
         events = [SlotSet(slot, v) for slot, v in others.items()]
         self._tell_changes(dispatcher, tracker, {s: v for s, v in corrected.items() if s in others})
@@ -131,7 +136,7 @@ class FormValidator(FormValidationAction, ABC):
         if known and len(known) < len(self.rules):  # all known: the form closes at once, nothing to say
             said = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in known.items() if s != "wage_contact")
             if said:
-                dispatcher.utter_message(text=f"好的。您刚才说的我先记下了——{said}。还差几项，我接着问。")
+                dispatcher.utter_message(text=f"好的。您刚才说的我先记下了——{said}。")
         # The offer that started the form is spent.
         return [*(SlotSet(slot, value) for slot, value in known.items()), SlotSet("offered_journey", None)]
 
@@ -179,6 +184,15 @@ class FormValidator(FormValidationAction, ABC):
                 text="没太看明白。没问题就点“确认提交”；要改哪一项，直接说正确的，比如“钱数是三万”。"
             )
         return again
+
+    async def _stale_button(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str, intent: str | None
+    ) -> list[dict[str, Any]]:
+        """A button of an earlier message ("/deny" of an old offer) is no answer to this question."""
+        if intent in TOPICS:
+            return await self._answer_question(dispatcher, tracker, [SlotSet(requested, None)])
+        dispatcher.utter_message(text="那个按钮是前面问题的。请回答下面这个问题，或者说“算了”停下。")
+        return [SlotSet(requested, None)]
 
     async def _answer_question(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, ask_again: list[dict[str, Any]]

@@ -43,7 +43,7 @@ TOPICS: dict[str, Topic] = {
         frozenset({6}),
         "legal_aid",
         "请不起律师怎么申请法律援助",
-        "律师|法律|援助|官司|仲裁|起诉|告他|告老板",
+        "律师|法律|法援|援助|官司|仲裁|起诉|告他|告老板",
     ),
     "ask_school_enrollment": Topic(
         "school_enrollment",

@@ -18,6 +18,7 @@ from actions.answer_policy import ActionAnswerPolicy
 from actions.case_store import CaseStore, conversation_key
 from actions.check_case_status import ActionCheckCaseStatus
 from actions.choose_item import ActionChooseItem
+from actions.decline_offer import ActionDeclineOffer
 from actions.handoff import ActionHandoff
 from actions.housing_precheck import ActionHousingPrecheck
 from actions.legal_aid_referral import ActionLegalAidReferral
@@ -388,7 +389,7 @@ def test_what_the_question_said_fills_the_offered_form() -> None:
     known = {s: v for s, v in slots.items() if s.startswith("wage_")}
     events, messages = run(ValidateWageIntakeForm(), tracker("要", "affirm", 1.0, slots=known))
     assert {s: v for s, v in slot_events(events).items() if s.startswith("wage_")} == known
-    assert "太原市小店区" in messages[0]["text"] and "还差" in messages[0]["text"]
+    assert "太原市小店区" in messages[0]["text"] and "记下了" in messages[0]["text"]
 
 
 def test_a_short_follow_up_is_answered_within_the_last_topic() -> None:
@@ -415,3 +416,32 @@ def test_every_form_starts_with_what_the_question_said() -> None:
     events, messages = run(ValidateSchoolForm(), state)
     assert slot_events(events)["family_city"] == "太原"
     assert "太原" in messages[0]["text"]
+
+
+def test_declining_an_offer_withdraws_it() -> None:
+    events, messages = run(
+        ActionDeclineOffer(), tracker("不用了", "deny", 1.0, slots={"offered_journey": "wage_intake"})
+    )
+    assert slot_events(events) == {"offered_journey": None}
+    assert "别的问题" in messages[0]["text"]
+    _, messages = run(ActionDeclineOffer(), tracker("算了", "stop", 1.0))
+    assert "不办了" in messages[0]["text"]
+
+
+def test_a_stale_button_mid_form_is_no_answer() -> None:
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_employer", "/deny", "deny", 1.0))
+    assert slot_events(events) == {"wage_employer": None}
+    assert "按钮" in messages[0]["text"]
+    events, messages = run(
+        ValidateWageIntakeForm(), form_state("wage_employer", "/ask_public_housing", "ask_public_housing", 1.0)
+    )
+    assert slot_events(events)["wage_employer"] is None
+    assert 9 in [c["item"] for c in messages[0]["custom"]["citations"]]
+
+
+def test_a_question_that_names_a_value_is_answered_not_taken() -> None:
+    events, messages = run(
+        ValidateWageIntakeForm(), form_state("wage_evidence", "老板不签劳动合同怎么办", "ask_labor_contract", 0.95)
+    )
+    assert slot_events(events)["wage_evidence"] is None
+    assert 5 in [c["item"] for c in messages[0]["custom"]["citations"]]
