@@ -149,7 +149,7 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             if chosen:
                 # Also when DIET agreed: search's calibrated confidence keeps a correct but
                 # unsure DIET guess from falling back.
-                self._set_intent(message, chosen[0], max(chosen[1], confidence if chosen[0] == name else 0.0))
+                set_intent(message, chosen[0], max(chosen[1], confidence if chosen[0] == name else 0.0))
         return messages
 
     def _worth_asking(self, text: str, name: str | None, confidence: float) -> bool:
@@ -171,12 +171,12 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
         best = float(candidates[0]["score"])
         return any(c["intent"] == name and float(c["score"]) >= best - self.config["near_best"] for c in candidates)
 
-    @staticmethod
-    def _set_intent(message: Message, name: str, confidence: float) -> None:
-        """Put the intent first; the rest share what is left, so no near tie makes a fallback."""
-        intent = {"name": name, "confidence": confidence}
-        rest = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-        total = sum(float(r.get("confidence") or 0.0) for r in rest) or 1.0
-        scaled = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * (1.0 - confidence)} for r in rest]
-        message.set(INTENT, intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [intent, *scaled], add_to_output=True)
+
+def set_intent(message: Message, name: str, confidence: float) -> None:
+    """Put the intent first; the rest share what is left, so no near tie makes a fallback."""
+    intent = {"name": name, "confidence": confidence}
+    rest = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+    total = sum(float(r.get("confidence") or 0.0) for r in rest) or 1.0
+    scaled = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * (1.0 - confidence)} for r in rest]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *scaled], add_to_output=True)

@@ -18,9 +18,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.knowledge_intent import set_intent
 from bot.components.short_replies import classify
 
 
@@ -48,8 +49,5 @@ class ShortReplyClassifier(GraphComponent, IntentClassifier):
             intent = classify(text)
             if intent is None:
                 continue
-            chosen = {"name": intent, "confidence": 1.0}
-            rest = [{**r, "confidence": 0.0} for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+            set_intent(message, intent, 1.0)
         return messages
