@@ -139,8 +139,11 @@ fuzz: venv ## the coverage-guided fuzzer (atheris) on the redactor and the chann
 	done
 
 N ?= 1000
-simulate: index train ## the simulated worker: N conversations x 12 turns against the real Rasa and api
-	RASA_MODEL=$(MODEL) $(PY) -m tests.simulator --conversations $(N) --turns 12
+# A new base seed each run, to hunt beyond what make test's fixed seed covers; SEED=… replays one.
+SEED ?= $(shell date +%s)
+simulate: index train ## the simulated worker: N conversations x 12 turns against the real Rasa and api (SEED=…)
+	@echo "==> base seed $(SEED) (make simulate N=$(N) SEED=$(SEED) repeats this run)"
+	RASA_MODEL=$(MODEL) $(PY) -m tests.simulator --conversations $(N) --turns 12 --seed $(SEED)
 
 BACKUP_FILE ?= .cache/backups/gongyou-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: venv ## dump the knowledge (every version), its audit log and the cases to BACKUP_FILE
