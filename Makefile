@@ -17,7 +17,7 @@ RASA_STAMP := $(RASA_VENV)/.installed
 RASA := $(RASA_VENV)/bin/rasa
 RASA_PORT ?= 5005
 # The model is named by a hash of everything it is trained from: retrained only on change.
-BOT_INPUTS := config.yml requirements-rasa.lock $(sort $(wildcard bot/components/*.py)) \
+BOT_INPUTS := config.yml requirements-rasa.lock $(sort $(wildcard bot/components/*.py bot/components/*.yml)) \
   $(sort $(shell find bot/domain bot/data nlu_data -type f -not -name '*.pyc' 2>/dev/null)) \
   knowledge/data/item_questions.yml knowledge/data/answers.yml knowledge/data/out_of_scope.yml
 BOT_HASH := $(shell cat $(BOT_INPUTS) 2>/dev/null | sha256sum | cut -c1-12)

@@ -34,8 +34,11 @@ COPY api/ api/
 COPY actions/ actions/
 COPY knowledge/ knowledge/
 COPY nlu_data/ nlu_data/
+# The yes/no/stop lexicon the forms share with the NLU: pure Python, no Rasa.
+COPY bot/__init__.py bot/
+COPY bot/components/__init__.py bot/components/short_replies.py bot/components/short_replies.yml bot/components/
 # Byte code made now, by root: the running user cannot (and on Kubernetes, must not) write here.
-RUN python -m compileall -q api actions knowledge \
+RUN python -m compileall -q api actions knowledge bot \
     && mkdir .cache && chown app:app .cache
 
 USER app

@@ -549,3 +549,32 @@ def test_only_api_pods_may_reach_rasa() -> None:
             for peer in rule["from"]:
                 assert set(peer) == {"podSelector"}, "only pods of this namespace, by label"
                 assert matches(peer["podSelector"]["matchLabels"], api_labels)
+
+
+def _first_party_imports(folders: tuple[str, ...]) -> set[Path]:
+    """The project's own modules that the code in these folders imports, as files."""
+    found: set[Path] = set()
+    pattern = re.compile(r"^\s*(?:from|import)\s+((?:api|actions|knowledge|bot)(?:\.\w+)*)", re.MULTILINE)
+    for folder in folders:
+        for source in (ROOT / folder).rglob("*.py"):
+            for module in pattern.findall(source.read_text(encoding="utf-8")):
+                path = ROOT / module.replace(".", "/")
+                found.add(path / "__init__.py" if path.is_dir() else path.with_suffix(".py"))
+    return found
+
+
+def test_the_api_image_holds_every_module_the_api_and_actions_import() -> None:
+    """actions/ reads the short-reply lexicon from bot/components: the image must carry it."""
+    copied: list[str] = []
+    for line in API_DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        words = shlex.split(line) if line.startswith("COPY ") else []
+        if words and not any(w.startswith("--from") for w in words):
+            copied += [w.rstrip("/") for w in words[1:-1]]
+    missing = [
+        str(path.relative_to(ROOT))
+        for path in _first_party_imports(("api", "actions", "knowledge"))
+        if not any(str(path.relative_to(ROOT)) == c or str(path.relative_to(ROOT)).startswith(c + "/") for c in copied)
+    ]
+    assert missing == []
+    lexicon = "bot/components/short_replies.yml"
+    assert lexicon in copied, "the lexicon the module reads"

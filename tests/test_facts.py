@@ -99,6 +99,7 @@ def test_the_other_journeys_read_facts_too() -> None:
         ("可以可以", "affirm"),
         ("👍", "affirm"),
         ("OK", "affirm"),
+        ("No!", "deny"),
         ("不用了", "deny"),
         ("甭了", "deny"),
         ("不要了", "deny"),

@@ -7,9 +7,9 @@ more reliably than DIET alone (measured in the README), so:
 - a topic question that search places in scope gets search's topic;
 - a message DIET took for a topic that search finds clearly out of scope becomes out_of_scope;
 - conversational intents (greet, affirm, 转人工, buttons) are left alone, except when DIET
-  is too unsure of them to pass the FallbackClassifier anyway, or when a longer message
-  DIET read as "yes" or as a pick from a list asks a question (DIET learned those from
-  short replies).
+  is too unsure of them to pass the FallbackClassifier anyway, or when a message DIET read
+  as a yes, a no, a stop or a pick from a list is not one of the lexicon's short replies
+  and asks a question or is a sentence (DIET learned those intents from short replies).
 Without the URL, or when the api does not answer in time, DIET's prediction stands.
 """
 
@@ -28,6 +28,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.short_replies import classify as is_short_reply
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ OPEN_INTENTS = TOPIC_INTENTS | {"out_of_scope", "chitchat", "nlu_fallback", "inf
 POLITE_INTENTS = frozenset({"greet", "thank", "goodbye"})
 POLITE_QUESTION_CHARS = 12
 # "好的" and "第二个" are short; "好的好的 那工伤的事呢" only starts like them.
-REPLY_INTENTS = frozenset({"affirm", "choose_item"})
+REPLY_INTENTS = frozenset({"affirm", "deny", "stop", "choose_item"})
 QUESTION_CUE = re.compile(r"[吗嘛么呢？?]|怎么|咋|如何|能不能|可不可以|是否|哪|什么|啥|多少|多久|谁")
 
 
@@ -77,6 +79,9 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             "near_best": 0.03,  # how near, in search score
             "polite_question_chars": POLITE_QUESTION_CHARS,
             "reply_question_chars": 3,  # a "yes" or a pick this long with a question cue is asked (那培训呢)
+            # A "yes", "no" or "stop" that is not one of the lexicon's replies (short_replies.yml)
+            # and this long is a statement DIET misread ("辞职了老板不给结工资"): asked too.
+            "reply_statement_chars": 8,
             # The FallbackClassifier's threshold: a conversational intent under it would end as
             # nlu_fallback anyway, so search may place the message instead.
             "unsure_below": 0.4,
@@ -160,7 +165,10 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
         if name in POLITE_INTENTS:
             return length >= self.config["polite_question_chars"]
         if name in REPLY_INTENTS:
-            return length >= self.config["reply_question_chars"] and bool(QUESTION_CUE.search(text))
+            if is_short_reply(text):
+                return False  # 要, 甭了, 算了: the ShortReplyClassifier reads these for certain
+            asks = length >= self.config["reply_question_chars"] and bool(QUESTION_CUE.search(text))
+            return asks or length >= self.config["reply_statement_chars"]
         return False
 
     def _near_best(self, result: dict[str, Any], name: str) -> bool:

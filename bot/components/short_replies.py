@@ -1,4 +1,4 @@
-"""Yes, no and stop as workers type them: an exact lexicon from nlu_data/short_replies.yml.
+"""Yes, no and stop as workers type them: an exact lexicon, short_replies.yml beside this file.
 
 Pure Python (no Rasa), so the NLU component in Rasa's environment and the forms' readers
 in the actions' environment use the same words. A message counts only when the whole of
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-LEXICON_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "short_replies.yml"
+LEXICON_FILE = Path(__file__).resolve().with_name("short_replies.yml")
 INTENTS = ("affirm", "deny", "stop")
 MAX_CHARS = 12  # longer than any example: such a message is a sentence, not a reply
 PARTICLES = "啊呀吧啦呢哈嘛咧嘞哦噢喔哟呗哇了么"
@@ -40,12 +40,9 @@ def load(path: Path = LEXICON_FILE) -> tuple[dict[str, str], dict[str, str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     exact: dict[str, str] = {}
     loose: dict[str, str | None] = {}
-    for block in data.get("nlu", []):
-        intent = block.get("intent")
-        if intent not in INTENTS:
-            continue
-        for line in str(block.get("examples", "")).splitlines():
-            example = squeeze(line.strip().removeprefix("-").strip())
+    for intent in INTENTS:
+        for line in data.get(intent) or []:
+            example = squeeze(str(line))
             if not example:
                 continue
             exact.setdefault(example, intent)
