@@ -19,6 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.crisis import crisis_events, in_crisis
 from actions.facts import FACTS
 from actions.handoff import handoff_events
 from actions.replies import (
@@ -48,6 +49,7 @@ FORM_OF_JOURNEY = {
     "legal_aid": "legal_aid_form",
 }
 TOPIC_BY_NAME = {topic.name: topic for topic in TOPICS.values()}
+FOLLOW_UP_CUE = re.compile(r"[?？吗呢嘛么]|怎么|咋|如何|能不能|可不可以|哪|什么|啥|多少|多久|几|要不要|得")
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,8 @@ def follow_up_topic(tracker: Tracker, text: str) -> Topic | None:
     the classifiers then pick one with confidence. A word that names a topic can tell.
     """
     last = TOPIC_BY_NAME.get(str(tracker.get_slot("last_topic") or ""))
-    if last is None or len(text) > FOLLOW_UP_CHARS:
-        return None
+    if last is None or len(text) > FOLLOW_UP_CHARS or not FOLLOW_UP_CUE.search(text):
+        return None  # "不知道", a bare number: not a question about the last answer
     return None if any(t.words and re.search(t.words, text) for t in TOPICS.values()) else last
 
 
@@ -150,6 +152,8 @@ async def answer(
 ) -> list[dict[str, Any]]:
     """Run the ladder for the latest message; returns the events to apply."""
     text = question_text(tracker)
+    if in_crisis(text):
+        return [SlotSet("offered_journey", None), *crisis_events(dispatcher)]
     intent, confidence = intent_of(tracker)
     topic = TOPICS.get(intent or "")
     context = follow_up_topic(tracker, text)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from actions.parsing import (
     AMOUNT_SPAN,
     NUMBER,
+    amount_text,
     chinese_number,
     normalise,
     parse_dispute,
@@ -26,7 +27,9 @@ from actions.parsing import (
     parse_phone,
     parse_sector,
     parse_yes_no,
+    shanxi_place,
     shanxi_places,
+    yuan,
 )
 
 Facts = dict[str, str]
@@ -79,7 +82,7 @@ SLOT_WORDS: dict[str, str] = {
 
 def money(text: str) -> int | None:
     """A sum said in passing: a number with a money word beside it (一共两万五, 欠了3万, 8000元)."""
-    text = normalise(text).replace(",", "")
+    text = amount_text(text)
     found = []
     for match in AMOUNT_SPAN.finditer(text):
         before, after = text[: match.start()], text[match.end() :]
@@ -102,14 +105,6 @@ def headcount(text: str) -> int | None:
 def period(text: str) -> str | None:
     match = PERIOD.search(normalise(text))
     return match.group().strip() if match else None
-
-
-def shanxi_place(text: str) -> str | None:
-    """Only Shanxi's own city and county names count when said in passing."""
-    text = normalise(text)
-    cities, counties = shanxi_places()
-    found = [c for c in cities if c in text][:1] + [c for c in counties if c in text][:1]
-    return "".join(dict.fromkeys(found)) or None
 
 
 def employer(text: str) -> str | None:
@@ -143,7 +138,7 @@ def wage_facts(text: str) -> Facts:
         "wage_contact": parse_phone(text) if PHONE_CUE.search(text) else None,
     }
     if (amount := money(text)) is not None:
-        found["wage_amount"] = f"{amount}元"
+        found["wage_amount"] = yuan(text, amount)
     if (count := headcount(text)) is not None:
         found["wage_workers"] = f"{count}人"
     if found["wage_sector"] is None and found["wage_employer"] and "包工头" in found["wage_employer"]:

@@ -25,6 +25,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answering import answer, intent_of
+from actions.crisis import crisis_events, in_crisis
 from actions.facts import FACTS, Facts, corrected_value, is_correction
 from actions.handoff import handoff_events
 from actions.pii_vault import with_tokens
@@ -38,9 +39,22 @@ STOP_WORDS = re.compile(
     r"^(算了|不填了|不办了|不弄了|取消|退出|不想填了|不要了|停|别问了|不登记了|先不|重新开始|从头开始|重来|不提交)"
 )
 RESTART_WORDS = re.compile(r"重新填|重填|从头填|全部重来|都不对")
+BACK_WORDS = re.compile(r"^(返回|上一步|上一个|上一题|退回|回到上一步|改上一个)[。.!！]*$")
+STARTING_OVER = re.compile(r"重新开始|从头开始|从头再来|重来")
+FORGOT = re.compile(r"忘了|不记得|记不得|记不清|找不到|不知道|没记")
 CONFIRM_WORDS = re.compile(r"^(确认提交|确认无误|确认|提交|提交吧|没问题|都对|没错)[。.!！,，]*$")
 HUMAN_WORDS = re.compile(r"转人工|人工客服|找真人|找人工|真人|工作人员")
-QUESTION_MARKS = re.compile(r"[?？]|吗$|怎么|咋|啥时候|能不能|可不可以|有没有.+吗")
+QUESTION_MARKS = re.compile(
+    r"[?？]|吗$|呢$|怎么|咋|啥时候|能不能|可不可以|有没有.+吗|什么(?!都)|啥(?!都|也)|哪里|哪儿|哪个|多久|为啥|为什么"
+)
+# Small talk mid-form gets its usual reply, and the question is asked again.
+SMALL_TALK = {
+    "chitchat": "utter_chitchat",
+    "thank": "utter_thank",
+    "ask_capabilities": "utter_capabilities",
+    "greet": "utter_greet_in_form",
+}
+SMALL_TALK_SURE = 0.8
 QUESTION_INTENTS = frozenset(TOPICS) | {"check_case_status", "ask_capabilities", "out_of_scope"}
 SURE = 0.6
 
@@ -51,6 +65,7 @@ class SlotRule:
     explain: str  # why it was not understood, and an example
     lenient: bool = False  # free text: check for a question before accepting
     label: str = ""  # how the slot is named to the worker (已改为：人数 10人)
+    give_up: str = ""  # no "待核实" for this slot: after the re-asks, or "忘了", end the form with this
 
 
 class FormValidator(FormValidationAction, ABC):
@@ -83,8 +98,18 @@ class FormValidator(FormValidationAction, ABC):
         readers = {slot: rule.parse for slot, rule in self.rules.items()}
         corrected = corrected_value(text, readers, self.read_facts) if is_correction(text) else {}
 
-        if self._stops(text, intent, confidence, bool(facts or corrected)):
-            dispatcher.utter_message(text="好的，先不填了。已经填的不会提交。需要的时候说一声，我们从头再来。")
+        if in_crisis(text):
+            return self._end("handoff") + crisis_events(dispatcher)
+        if RESTART_WORDS.search(text):
+            dispatcher.utter_message(text="好的，我们重新填一遍。")
+            return self._restart()
+        if self._stops(text, intent, confidence, bool(facts or corrected)) or (
+            intent == "goodbye" and confidence >= SMALL_TALK_SURE and not facts
+        ):
+            if STARTING_OVER.search(text):
+                dispatcher.utter_message(text="好的，这张表不填了，我们重新开始。您遇到了什么事，直接说就行。")
+            else:
+                dispatcher.utter_message(text="好的，先不填了。已经填的不会提交。需要的时候说一声，我们从头再来。")
             return self._end("stopped")
         if HUMAN_WORDS.search(text) or (
             not facts and intent == "ask_human" and confidence >= SURE and requested != "wage_contact"
@@ -97,11 +122,17 @@ class FormValidator(FormValidationAction, ABC):
 
         if text.startswith("/"):
             return await self._stale_button(dispatcher, tracker, requested, intent)
+        if BACK_WORDS.match(text):
+            return self._back(requested)
+        if intent in SMALL_TALK and confidence >= SMALL_TALK_SURE and not facts and not corrected:
+            dispatcher.utter_message(response=SMALL_TALK[str(intent)])
+            return [SlotSet(requested, None)]
 
         rule = self.rules[requested]
         value = corrected.get(requested) or facts.get(requested)
         others = self._others(tracker, requested, facts, corrected)
-        if value is None and not rule.lenient:
+        if value is None and not rule.lenient and not corrected:
+            # "不对，是长治" at a yes/no question corrects the city; it does not answer "no".
             value = rule.parse(text)
         asks = self._is_question(text, intent, confidence)
         if asks and (value is None or (intent in TOPICS and confidence >= SURE and not corrected)):
@@ -120,6 +151,9 @@ class FormValidator(FormValidationAction, ABC):
             return [*events, SlotSet(requested, value), SlotSet("form_attempts", attempts)]
 
         attempts[requested] = attempts.get(requested, 0) + 1
+        if rule.give_up and (attempts[requested] > MAX_REASKS or FORGOT.search(text)):
+            dispatcher.utter_message(text=rule.give_up, buttons=[HANDOFF_BUTTON])
+            return self._end("stopped")
         if attempts[requested] <= MAX_REASKS:
             dispatcher.utter_message(text=f"没太看明白。{rule.explain}")
             return [SlotSet(requested, None), SlotSet("form_attempts", attempts)]
@@ -139,6 +173,19 @@ class FormValidator(FormValidationAction, ABC):
                 dispatcher.utter_message(text=f"好的。您刚才说的我先记下了——{said}。")
         # The offer that started the form is spent.
         return [*(SlotSet(slot, value) for slot, value in known.items()), SlotSet("offered_journey", None)]
+
+    def _restart(self) -> list[dict[str, Any]]:
+        """Every answer cleared: the form asks from its first question again."""
+        cleared = [SlotSet(slot, None) for slot in self.rules]
+        if self.confirm_slot:
+            cleared.append(SlotSet(self.confirm_slot, None))
+        return [*cleared, SlotSet("form_attempts", None)]
+
+    def _back(self, requested: str) -> list[dict[str, Any]]:
+        """"上一步": the answer before this question is cleared, so the form asks it again."""
+        order = list(self.rules)
+        earlier = order[: order.index(requested)] if requested in order else order
+        return [SlotSet(earlier[-1], None)] if earlier else [SlotSet(requested, None)]
 
     def _others(self, tracker: Tracker, requested: str, facts: Facts, corrected: Facts) -> Facts:
         """Slots besides the one asked: a fact fills an empty slot; a correction replaces a filled one."""
@@ -164,9 +211,6 @@ class FormValidator(FormValidationAction, ABC):
         """The answers were read back: confirm, correct a slot, start over, or ask something."""
         assert self.confirm_slot is not None
         again = [SlotSet(self.confirm_slot, None)]  # the summary is shown again
-        if RESTART_WORDS.search(text):
-            dispatcher.utter_message(text="好的，我们重新填一遍。")
-            return [*(SlotSet(slot, None) for slot in self.rules), *again, SlotSet("form_attempts", None)]
         if self._is_question(text, intent, confidence):
             return await self._answer_question(dispatcher, tracker, again)
         if changes:

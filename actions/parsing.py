@@ -78,9 +78,25 @@ def chinese_number(text: str) -> float | None:
 AMOUNT_SPAN = re.compile(r"(?:\d+(?:\.\d+)?|[零〇一幺二两俩三四五六七八九十百千万])+(?![年月日号个岁点天周])")
 
 
-def parse_amount(text: str) -> int | None:
-    """Money in yuan — 三万块, 2万5, 30000元, 八千多, 一共欠了两万五 — the largest sum named."""
+def amount_text(text: str) -> str:
+    """Sums as workers shorten them, written out: 2w → 2万, 3k → 3千, 十几万 / 十来万 → 十万 (at least)."""
     text = normalise(text).replace(",", "").replace("，", "")
+    text = re.sub(r"(?<=[\d十百千])\s*[wW](?![a-zA-Z])", "万", text)
+    text = re.sub(r"(?<=\d)\s*[kK](?![a-zA-Z])", "千", text)
+    return re.sub(r"(?<=[十百千])[几来](?=[万千百块元])", "", text)
+
+
+APPROXIMATE = re.compile(r"[十百千万wWkK][几来多]|[几来]?[十百千万][多来]|多块|来块|左右|大概|差不多")
+
+
+def yuan(text: str, value: int) -> str:
+    """How a sum is kept: "25000元", or "约100000元" when the worker said 十几万 or 八千多."""
+    return f"约{value}元" if APPROXIMATE.search(normalise(text)) else f"{value}元"
+
+
+def parse_amount(text: str) -> int | None:
+    """Money in yuan — 三万块, 2万5, 30000元, 八千多, 一共欠了两万五, 2w — the largest sum named."""
+    text = amount_text(text)
     values = [chinese_number(m.group()) for m in AMOUNT_SPAN.finditer(text)]
     money = [round(v) for v in values if v is not None and 0 < v < 100_000_000]
     return max(money) if money else None
@@ -161,13 +177,33 @@ def shanxi_places() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(set(cities), key=len, reverse=True)), tuple(sorted(set(counties), key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def county_short_names() -> dict[str, str]:
+    """榆次 → 榆次区, 五寨 → 五寨县, 孝义 → 孝义市: how workers name a county."""
+    _, counties = shanxi_places()
+    return {c[:-1]: c for c in counties if len(c) >= 3 and c[-1] in "区县市" and c[:-1] not in EVERYDAY_WORDS}
+
+
+# County names without their suffix that are everyday words (开个小店, 我长子, 永和豆浆).
+EVERYDAY_WORDS = frozenset({"小店", "长子", "和顺", "永和", "城区", "郊区", "矿区"})
+
+
+def shanxi_place(text: str) -> str | None:
+    """A Shanxi city and/or county named in the text (晋中榆次 → 晋中榆次区), else None."""
+    text = normalise(text)
+    cities, counties = shanxi_places()
+    city = next((c for c in cities if c in text), None)
+    county = next((c for c in counties if c in text), None)
+    if county is None:
+        county = next((full for short, full in county_short_names().items() if short in text), None)
+    return "".join(dict.fromkeys(p for p in (city, county) if p)) or None
+
+
 def parse_place(text: str) -> str | None:
     """A place the worker names: a Shanxi city or county, or any 市/县/区 they give."""
     text = normalise(text)
-    cities, counties = shanxi_places()
-    found = [c for c in cities if c in text][:1] + [c for c in counties if c in text][:1]
-    if found:
-        return "".join(dict.fromkeys(found))
+    if found := shanxi_place(text):
+        return found
     other = re.search(r"[\u4e00-\u9fff]{1,6}(省|市|县|区|镇|乡)", text)
     return other.group() if other else None
 

@@ -35,7 +35,7 @@ TOPICS: dict[str, Topic] = {
         frozenset({3, 6}),
         "wage_intake",
         "老板拖欠工资怎么办",
-        "工资|工钱|欠薪|讨薪|拖欠|欠钱",
+        "工资|工钱|欠薪|讨薪|拖欠|欠钱|给钱|发钱|结钱|结账",
     ),
     "ask_legal_aid": Topic(
         "legal_aid",

@@ -11,12 +11,13 @@ from actions.parsing import (
     parse_phone,
     parse_place,
     parse_sector,
+    yuan,
 )
 
 
 def _amount(text: str) -> str | None:
     value = parse_amount(text)
-    return f"{value}元" if value else None
+    return yuan(text, value) if value else None
 
 
 def _workers(text: str) -> str | None:

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # A button payload is an intent, optionally with entities as a small JSON object.
 PAYLOAD_PATTERN = r"^(/[a-z_]{1,60}(\{[\s\S]{0,300}\})?)?$"
 PAYLOAD_RE = re.compile(PAYLOAD_PATTERN)
+# Rasa's own intents: no button of ours sends them, and /restart would wipe the conversation.
+RASA_INTERNAL = re.compile(r"^/(restart|session_start|back)\b")
 EMPTY_REPLY = "请输入您想问的事，比如“老板欠工资不给怎么办”。"
 TOO_LONG_REPLY = "您的消息太长了（最多{limit}字）。请分几次说，或者先说最要紧的一件事。"
 RATE_LIMITED_REPLY = "您发得太快了，请稍等一分钟再发。"
@@ -178,7 +180,7 @@ class Conversations:
             self.metrics.turn(inbound.channel, "rate_limited")
             raise RateLimited(RATE_LIMITED_REPLY)
         if inbound.payload:
-            if not PAYLOAD_RE.match(inbound.payload):
+            if not PAYLOAD_RE.match(inbound.payload) or RASA_INTERNAL.match(inbound.payload):
                 raise BadPayload("按钮内容无效")
             message, tokens = inbound.payload, list[str]()
             shown = inbound.title[:100] or inbound.payload

@@ -68,6 +68,7 @@ REASONS: dict[str, str] = {
     "asked": "工友要求转人工",  # a handoff that gave no reason
     "bot_could_not_answer": "机器人答不上来",
     "bot_failed": "机器人出故障",
+    "crisis": "危急：可能自伤或伤人",
     **{f"asked_during_{form}": f"{name}时要求转人工" for form, name in FORMS.items()},
 }
 

@@ -26,6 +26,7 @@ from actions.pii_vault import Cipher, PiiVault, placeholder
 from actions.school_checklist import ActionSchoolChecklist
 from actions.submit_wage_case import ActionSubmitWageCase
 from actions.validate_case_status import ValidateCaseStatusForm
+from actions.validate_housing import ValidateHousingForm
 from actions.validate_school import ValidateSchoolForm
 from actions.validate_wage_intake import ValidateWageIntakeForm
 from actions.wage_summary import ActionAskWageConfirmed
@@ -445,3 +446,47 @@ def test_a_question_that_names_a_value_is_answered_not_taken() -> None:
     )
     assert slot_events(events)["wage_evidence"] is None
     assert 5 in [c["item"] for c in messages[0]["custom"]["citations"]]
+
+
+@pytest.mark.parametrize("words", ["要不到工钱俺就不想活了", "老板再不给钱我就弄死他"])
+def test_a_worker_in_danger_gets_the_emergency_numbers_and_a_person(words: str) -> None:
+    events, messages = run(ActionAnswerPolicy(), tracker(words, "ask_unpaid_wages"))
+    assert "110" in messages[0]["text"] and "12356" in messages[0]["text"]
+    assert slot_events(events)["handoff_reason"] == "crisis"
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", words))
+    assert loop_ended(events) and slot_events(events)["handoff_reason"] == "crisis"
+
+
+def test_a_correction_at_a_yes_no_question_is_no_answer_to_it() -> None:
+    state = tracker(
+        "不对，是长治",
+        "deny",
+        0.9,
+        slots={"requested_slot": "stable_job", "housing_city": "太原"},
+        active_loop="housing_form",
+    )
+    events, messages = run(ValidateHousingForm(), state)
+    slots = slot_events(events)
+    assert slots["housing_city"] == "长治" and slots["stable_job"] is None
+    assert "城市：长治" in messages[0]["text"]
+
+
+def test_small_talk_mid_form_is_answered_and_not_kept() -> None:
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_employer", "你是机器人吗", "chitchat", 0.95))
+    assert slot_events(events) == {"wage_employer": None}
+    assert messages[0]["response"] == "utter_chitchat"  # Rasa says it from the domain
+
+
+def test_start_over_and_one_step_back() -> None:
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "重新填", **WAGE_SLOTS))
+    assert all(value is None for name, value in slot_events(events).items() if name.startswith("wage_"))
+    assert "重新填" in messages[0]["text"] and not loop_ended(events)
+    events, _ = run(ValidateWageIntakeForm(), form_state("wage_amount", "上一步", wage_period="去年"))
+    assert slot_events(events) == {"wage_period": None}
+
+
+def test_a_forgotten_case_number_ends_the_lookup_with_help() -> None:
+    state = tracker("编号忘了", "inform", 0.9, slots={"requested_slot": "case_number"}, active_loop="case_status_form")
+    events, messages = run(ValidateCaseStatusForm(), state)
+    assert loop_ended(events) and slot_events(events)["form_outcome"] == "stopped"
+    assert messages[0]["buttons"][0]["payload"] == "/ask_human"

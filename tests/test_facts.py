@@ -118,3 +118,19 @@ def test_short_replies(text: str, intent: str | None) -> None:
 
 def test_forms_read_yes_and_no_from_the_same_lexicon() -> None:
     assert [parse_yes_no(t) for t in ("中", "对着咧", "嗯呐", "甭了", "不用咧")] == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("十几万", "约100000元"), ("十来万", "约100000元"), ("2w", "20000元"), ("3k块", "3000元"), ("八千多", "约8000元")],
+)
+def test_sums_as_workers_shorten_them(text: str, amount: str) -> None:
+    assert RULES["wage_amount"].parse(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [("晋中榆次", "晋中榆次区"), ("临汾尧都", "临汾尧都区"), ("五寨", "五寨县"), ("开了个小店", None)],
+)
+def test_counties_by_their_short_names(text: str, place: str | None) -> None:
+    assert RULES["wage_place"].parse(text) == place

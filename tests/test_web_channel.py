@@ -161,6 +161,10 @@ def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:
     assert send(client, "x", session="../../etc").status_code == 422
     assert send(client, "", payload="<script>").status_code == 422
     assert send(client, "同时", payload="/affirm").status_code == 422
+    # Rasa's own intents are no button of ours: /restart would wipe the worker's conversation.
+    for internal in ("/restart", "/session_start", "/back"):
+        refused = send(client, "", payload=internal)
+        assert refused.status_code == 400 and refused.json()["detail"] == "按钮内容无效", internal
     huge = client.post("/api/web/messages", json={"session_id": "session-0001", "text": "欠" * 40_000})
     assert huge.status_code == 413 and "太大" in huge.json()["detail"]
 
