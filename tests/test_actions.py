@@ -478,7 +478,7 @@ def test_small_talk_mid_form_is_answered_and_not_kept() -> None:
 
 
 def test_start_over_and_one_step_back() -> None:
-    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "重新填", **WAGE_SLOTS))
+    events, messages = run(ValidateWageIntakeForm(), form_state("wage_amount", "重新填", "inform", 0.9, **WAGE_SLOTS))
     assert all(value is None for name, value in slot_events(events).items() if name.startswith("wage_"))
     assert "重新填" in messages[0]["text"] and not loop_ended(events)
     events, _ = run(ValidateWageIntakeForm(), form_state("wage_amount", "上一步", wage_period="去年"))
