@@ -130,6 +130,8 @@ class FormValidator(FormValidationAction, ABC):
 
         rule = self.rules[requested]
         value = corrected.get(requested) or facts.get(requested)
+        if rule.lenient and value and not corrected and set(facts) == {requested}:
+            value = None  # the answer alone, in the worker's own words (包工头姓赵叫赵富贵), read below
         others = self._others(tracker, requested, facts, corrected)
         if value is None and not rule.lenient and not corrected:
             # "不对，是长治" at a yes/no question corrects the city; it does not answer "no".

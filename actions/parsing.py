@@ -132,6 +132,8 @@ def parse_count(text: str) -> int | None:
     text = normalise(text)
     if re.search(r"就我|只有我|我一个|一个人|就俺|只有俺", text):
         return 1
+    if pair := re.search(r"(?:俺们|我们|咱们|咱|俺)(俩|仨)", text):
+        return 2 if pair.group(1) == "俩" else 3
     match = re.search(rf"({NUMBER})\s*(几|多|来)?\s*(个|人|位|号人|名)", text) or re.fullmatch(
         rf"\s*({NUMBER})\s*", text
     )
