@@ -78,7 +78,9 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
             "diet_sure": 0.8,  # a DIET topic this sure stands when search scores it near its best
             "near_best": 0.03,  # how near, in search score
             "polite_question_chars": POLITE_QUESTION_CHARS,
-            "reply_question_chars": 3,  # a "yes" or a pick this long with a question cue is asked (那培训呢)
+            # A "yes" or a pick this long with a question cue is asked. Measured 2026-12-03: 3 instead
+            # of 8 helped no follow-up ("那培训呢" is read right by DIET) and lost a real off-topic question.
+            "reply_question_chars": 8,
             # A "yes", "no" or "stop" that is not one of the lexicon's replies (short_replies.yml)
             # and this long is a statement DIET misread ("辞职了老板不给结工资"): asked too.
             "reply_statement_chars": 8,
