@@ -21,6 +21,7 @@ from actions.parsing import (
     amount_text,
     chinese_number,
     normalise,
+    pair_count,
     parse_dispute,
     parse_evidence,
     parse_grade,
@@ -100,6 +101,8 @@ def headcount(text: str) -> int | None:
     text = normalise(text)
     if ALONE.search(text):
         return 1
+    if (few := pair_count(text)) is not None:
+        return few
     match = HEADCOUNT.search(text)
     value = chinese_number(match.group(1)) if match else None
     return int(value) if value is not None and 0 < value < 100_000 else None

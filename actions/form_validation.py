@@ -143,6 +143,7 @@ class FormValidator(FormValidationAction, ABC):
             return await self._answer_question(dispatcher, tracker, [SlotSet(requested, None)])
         events = [SlotSet(slot, v) for slot, v in others.items()]
         self._tell_changes(dispatcher, tracker, {s: v for s, v in corrected.items() if s in others})
+        self._tell_kept(dispatcher, {s: v for s, v in others.items() if s not in corrected})
         if value is None and others:
             return [*events, SlotSet(requested, None)]  # the rest is asked next, this slot among it
         if value is None and rule.lenient:
@@ -184,10 +185,11 @@ class FormValidator(FormValidationAction, ABC):
         return [*cleared, SlotSet("form_attempts", None)]
 
     def _back(self, requested: str) -> list[dict[str, Any]]:
-        """"上一步": the answer before this question is cleared, so the form asks it again."""
+        """ "上一步": the answer before this question is cleared, so the form asks it again."""
         order = list(self.rules)
         earlier = order[: order.index(requested)] if requested in order else order
-        return [SlotSet(earlier[-1], None)] if earlier else [SlotSet(requested, None)]
+        # The asked slot is cleared too: Rasa has already put the words "上一步" into it.
+        return [SlotSet(requested, None), *([SlotSet(earlier[-1], None)] if earlier else [])]
 
     def _others(self, tracker: Tracker, requested: str, facts: Facts, corrected: Facts) -> Facts:
         """Slots besides the one asked: a fact fills an empty slot; a correction replaces a filled one."""
@@ -200,6 +202,12 @@ class FormValidator(FormValidationAction, ABC):
         if changed:
             shown = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in changed.items() if s != "wage_contact")
             dispatcher.utter_message(text=f"好的，已改为——{shown or '联系电话已更新'}。")
+
+    def _tell_kept(self, dispatcher: CollectingDispatcher, kept: Facts) -> None:
+        """Facts for other questions are acknowledged, so the worker sees they were not ignored."""
+        shown = "；".join(f"{self.rules[s].label or s}：{v}" for s, v in kept.items() if s != "wage_contact")
+        if kept:
+            dispatcher.utter_message(text=f"好的，记下了——{shown or '联系电话'}。")
 
     async def _confirm(
         self,

@@ -127,13 +127,19 @@ def parse_period(text: str) -> str | None:
     return None
 
 
+def pair_count(text: str) -> int | None:
+    """俺们俩 → 2, 俺们仨 → 3."""
+    pair = re.search(r"(?:俺们|我们|咱们|咱|俺|他们)(俩|仨)", normalise(text))
+    return None if pair is None else (2 if pair.group(1) == "俩" else 3)
+
+
 def parse_count(text: str) -> int | None:
     """How many workers: 十几个人 → 10, 就我一个 → 1, 20多个 → 20."""
     text = normalise(text)
     if re.search(r"就我|只有我|我一个|一个人|就俺|只有俺", text):
         return 1
-    if pair := re.search(r"(?:俺们|我们|咱们|咱|俺)(俩|仨)", text):
-        return 2 if pair.group(1) == "俩" else 3
+    if (few := pair_count(text)) is not None:
+        return few
     match = re.search(rf"({NUMBER})\s*(几|多|来)?\s*(个|人|位|号人|名)", text) or re.fullmatch(
         rf"\s*({NUMBER})\s*", text
     )

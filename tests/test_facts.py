@@ -49,6 +49,7 @@ def test_money_said_in_passing(text: str, amount: str) -> None:
 def test_head_counts_need_people() -> None:
     assert wage_facts("我们十五个工友都没拿到")["wage_workers"] == "15人"
     assert wage_facts("就我一个人")["wage_workers"] == "1人"
+    assert wage_facts("欠了俺们仨半年的钱")["wage_workers"] == "3人"
     assert "wage_workers" not in wage_facts("干了五个月")
 
 
