@@ -258,8 +258,12 @@ def test_an_answer_button_sends_its_words_as_text(chat: Watched, rasa: RasaStand
     chat.open()
     page = chat.page
     chat.ask("在哪干活")
-    with page.expect_response("**/api/web/messages") as sent:
-        page.locator(".gy-quick-btn", has_text=ANSWER_TITLE).click()
+    button = page.locator(".gy-quick-btn", has_text=ANSWER_TITLE)
+    expect(button).to_be_visible()  # the question's own request has finished
+    with page.expect_response(
+        lambda r: "/api/web/messages" in r.url and ANSWER_PAYLOAD in (r.request.post_data or "")
+    ) as sent:
+        button.click()
     assert sent.value.status == 200
     assert json.loads(sent.value.request.post_data or "{}") == {"session_id": chat.session_id(), "text": ANSWER_PAYLOAD}
     expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{ANSWER_PAYLOAD}")
