@@ -85,7 +85,7 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	export RASA_TRACKER_DB=$(CURDIR)/.cache/rasa/tracker.db; \
 	export API_RASA_URLS=$${API_RASA_URLS:-http://$(HOST):$(RASA_PORT)}; \
 	trap 'kill 0' EXIT INT TERM; \
-	$(PY) -m uvicorn --factory api.app:create_app --host $(HOST) --port $(PORT) --log-level warning & \
+	$(PY) -m uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --log-level warning & \
 	$(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
 	  --interface $(HOST) --port $(RASA_PORT) --enable-api --jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256 --quiet & \
 	echo "==> starting (about a minute): api + actions http://$(HOST):$(PORT), Rasa http://$(HOST):$(RASA_PORT)"; \
@@ -95,7 +95,7 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	echo "      -d '{\"session_id\": \"demo-session-1\", \"text\": \"老板欠我三个月工资不给怎么办\"}'"; \
 	echo "    WeChat: http://$(HOST):$(PORT)/wechat   metrics: http://$(HOST):$(PORT)/metrics"; \
 	echo "    staff console: http://$(HOST):$(PORT)/console   knowledge admin: http://$(HOST):$(PORT)/console/admin"; \
-	echo "      (first account: .venv/bin/python -m api.accounts create-admin NAME)"; \
+	echo "      (first account: .venv/bin/python -m api.staff.accounts create-admin NAME)"; \
 	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
@@ -148,10 +148,10 @@ simulate: index train ## the simulated worker: N conversations x 12 turns agains
 BACKUP_FILE ?= .cache/backups/gongyou-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: venv ## dump the knowledge (every version), its audit log and the cases to BACKUP_FILE
 	@mkdir -p $(dir $(BACKUP_FILE))
-	$(PY) -m api.backup dump $(BACKUP_FILE)
+	$(PY) -m api.ops.backup dump $(BACKUP_FILE)
 
 restore: venv ## restore FILE=… into API_DATABASE_URL (REPLACE=--replace to overwrite)
-	$(PY) -m api.backup restore $(FILE) $(REPLACE)
+	$(PY) -m api.ops.backup restore $(FILE) $(REPLACE)
 
 nlu-report: venv-rasa $(KNOWLEDGE_NLU) ## NLU 3-fold cross-validation (DIET and the CRF alone) -> .cache/rasa/nlu-report
 	@rm -rf .cache/rasa/nlu-all && mkdir -p .cache/rasa/nlu-all && cp -r nlu_data/*.yml $(KNOWLEDGE_NLU) .cache/rasa/nlu-all/

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from actions import services
-from actions.case_store import conversation_key
 from actions.parsing import mask_phone
-from actions.pii_vault import token_of
+from api.cases.store import conversation_key
+from api.privacy.vault import token_of
 
 
 def _vault() -> services.PiiVault:

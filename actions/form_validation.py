@@ -28,8 +28,8 @@ from actions.answering import answer, intent_of
 from actions.crisis import crisis_events, in_crisis
 from actions.facts import FACTS, Facts, corrected_value, is_correction
 from actions.handoff import handoff_events
-from actions.pii_vault import with_tokens
 from actions.replies import HANDOFF_BUTTON, TOPICS
+from api.privacy.vault import with_tokens
 from bot.components.short_replies import classify as short_reply
 
 MAX_REASKS = 2

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from actions.case_store import CaseStore
-from actions.pii_vault import PiiVault
+from api.cases.store import CaseStore
+from api.privacy.vault import PiiVault
 
 __all__ = ["PiiVault", "Services", "configure", "current"]
 from knowledge.loader import KnowledgeBase

@@ -10,12 +10,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.case_store import WageIntake
 from actions.contact import encrypted_contact
 from actions.form_validation import CONFIRMED, UNREADABLE, form_done
 from actions.journey_reply import clause_citations
 from actions.parsing import parse_amount, parse_count, parse_evidence
 from actions.wage_summary import FIELDS
+from api.cases.store import WageIntake
 
 NEXT_STEP_CLAUSES = ((3, 2), (6, 1))  # 三个清零; the arbitration green channel
 NEXT_STEPS = (

@@ -42,8 +42,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.conversation import FAILURE_REPLY  # noqa: E402
-from api.rasa_client import REST_PATH, replica_for  # noqa: E402
+from api.conversations.rasa_client import REST_PATH, replica_for  # noqa: E402
+from api.conversations.turn import FAILURE_REPLY  # noqa: E402
 from deploy.local_cluster import Cluster, Postgres, Redis  # noqa: E402
 from tests.system import System, trained_model  # noqa: E402
 

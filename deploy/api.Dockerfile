@@ -48,4 +48,4 @@ USER app
 RUN python -m knowledge build && python -m knowledge search 公租房 > /dev/null
 
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "api.app:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

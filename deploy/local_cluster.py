@@ -55,7 +55,7 @@ def newest_model() -> Path:
 
 
 def bearer(secret: str) -> dict[str, str]:
-    from api.rasa_auth import mint
+    from api.conversations.rasa_auth import mint
 
     return {"Authorization": f"Bearer {mint(secret)}"}
 
@@ -177,7 +177,7 @@ class Cluster:
         kind, index = name.split("-")
         i = int(index)
         if kind == "api":
-            args = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1"]
+            args = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1"]
             self._spawn(name, [*args, "--port", str(self.api_ports[i]), "--log-level", "warning"], self._env())
             return
         api = self.api_url(i % self.api_replicas)

@@ -26,7 +26,7 @@ from tests.standins import STANDIN_JWT_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(__file__).resolve().parent.parent
-APP_FACTORY = "api.app:create_app"
+APP_FACTORY = "api.main:create_app"
 START_TIMEOUT_S = 90
 
 
@@ -45,7 +45,7 @@ def create_user(database_url: str, name: str, password: str, role: str = "staff"
     """A staff account through the command the README gives (the password on stdin)."""
     command = ["create-user", name, "--role", role, "--password-stdin", "--url", database_url]
     done = subprocess.run(
-        [sys.executable, "-m", "api.accounts", *command],
+        [sys.executable, "-m", "api.staff.accounts", *command],
         cwd=PROJECT,
         input=password + "\n",
         capture_output=True,

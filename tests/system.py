@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from api.rasa_auth import mint
-from api.rasa_client import REST_PATH
+from api.conversations.rasa_auth import mint
+from api.conversations.rasa_client import REST_PATH
 from deploy.local_cluster import RASA_BIN, free_port, newest_model
 from knowledge.loader import PROJECT_ROOT
 
@@ -84,7 +84,7 @@ class System:
                 "-m",
                 "uvicorn",
                 "--factory",
-                "api.app:create_app",
+                "api.main:create_app",
                 "--host",
                 "127.0.0.1",
                 "--port",

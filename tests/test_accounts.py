@@ -18,12 +18,12 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api import accounts_cli
-from api import limits as limits_module
-from api.accounts import ROLES, AccountError, AccountStore, SessionRow, User, UserRow, has_role, token_hash
-from api.app import create_app
-from api.auth import SESSION_COOKIE, require_role
+from api.conversations import limits as limits_module
+from api.main import create_app
 from api.settings import ApiSettings
+from api.staff import cli as accounts_cli
+from api.staff.accounts import ROLES, AccountError, AccountStore, SessionRow, User, UserRow, has_role, token_hash
+from api.staff.auth import SESSION_COOKIE, require_role
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 
@@ -245,7 +245,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Ite
     application.include_router(probe)
     with TestClient(application) as test_client:  # runs the lifespan: migrations, stores
         for role in ROLES:
-            application.state.accounts.create_user(f"{role}1", PASSWORD, role)
+            application.state.container.accounts.create_user(f"{role}1", PASSWORD, role)
         yield test_client
 
 
@@ -324,7 +324,7 @@ def test_repeated_failures_pause_that_username_from_that_address(
 ) -> None:
     # One fixed minute, so the count cannot straddle two windows.
     monkeypatch.setattr(limits_module, "time", SimpleNamespace(time=lambda: 1_800_000_000.0, monotonic=time.monotonic))
-    app.state.accounts.create_user("target", PASSWORD, "staff")
+    app.state.container.accounts.create_user("target", PASSWORD, "staff")
     assert [login(client, "target", "guess number x") for _ in range(3)] == [401, 401, 401]
     response = client.post("/api/auth/login", json={"username": "target", "password": "guess number y"})
     assert response.status_code == 429 and response.json() == {"detail": "登录失败次数太多，请一分钟后再试"}
@@ -372,7 +372,7 @@ def test_state_changing_requests_must_be_json(client: TestClient) -> None:
 
 @slow
 def test_create_admin_from_the_command_line_then_log_in(app: FastAPI, client: TestClient) -> None:
-    command = [sys.executable, "-m", "api.accounts", "create-admin", "Chief", "--password-stdin"]
+    command = [sys.executable, "-m", "api.staff.accounts", "create-admin", "Chief", "--password-stdin"]
     url = ["--url", app.state.settings.database_url]
     short = subprocess.run(
         command + url, input="too short\n", cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120

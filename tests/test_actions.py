@@ -15,14 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.answer_policy import ActionAnswerPolicy
-from actions.case_store import CaseStore, conversation_key
 from actions.check_case_status import ActionCheckCaseStatus
 from actions.choose_item import ActionChooseItem
 from actions.decline_offer import ActionDeclineOffer
 from actions.handoff import ActionHandoff
 from actions.housing_precheck import ActionHousingPrecheck
 from actions.legal_aid_referral import ActionLegalAidReferral
-from actions.pii_vault import Cipher, PiiVault, placeholder
 from actions.school_checklist import ActionSchoolChecklist
 from actions.submit_wage_case import ActionSubmitWageCase
 from actions.validate_case_status import ValidateCaseStatusForm
@@ -30,6 +28,8 @@ from actions.validate_housing import ValidateHousingForm
 from actions.validate_school import ValidateSchoolForm
 from actions.validate_wage_intake import ValidateWageIntakeForm
 from actions.wage_summary import ActionAskWageConfirmed
+from api.cases.store import CaseStore, conversation_key
+from api.privacy.vault import Cipher, PiiVault, placeholder
 from knowledge.search import Searcher
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.main import create_app
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import settings_for
@@ -27,7 +27,7 @@ MARK = "（本条由测试修改：请带好身份证。）"
 @pytest.fixture()
 def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
     with RasaStandIn() as rasa, TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as test_client:
-        accounts = test_client.app.state.accounts  # type: ignore[attr-defined]
+        accounts = test_client.app.state.container.accounts  # type: ignore[attr-defined]
         accounts.create_user("editor1", "editor-password-1", "editor")
         accounts.create_user("staff1", "staff-password-1", "staff")
         yield test_client
@@ -145,7 +145,7 @@ def test_another_api_process_serves_the_published_text_within_seconds(tmp_path: 
     with RasaStandIn() as rasa:
         settings = settings_for(tmp_path, rasa.url, knowledge_refresh_s=0.3)
         with TestClient(create_app(settings, searcher)) as first, TestClient(create_app(settings, searcher)) as second:
-            first.app.state.accounts.create_user("editor1", "editor-password-1", "editor")  # type: ignore[attr-defined]
+            first.app.state.container.accounts.create_user("editor1", "editor-password-1", "editor")  # type: ignore[attr-defined]
             sign_in(first, "editor1")
             assert edit(first, MARK, base=1).status_code == 200
             assert first.post("/api/admin/publish", json={"keys": [KEY]}).status_code == 200

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.main import create_app
 from api.settings import ApiSettings
 from knowledge.search import Searcher
 

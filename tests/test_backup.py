@@ -1,4 +1,4 @@
-"""Backup and restore (api/backup.py) between SQLite and PostgreSQL, with data the real stores made.
+"""Backup and restore (api/ops/backup.py) between SQLite and PostgreSQL, with data the real stores made.
 
 PostgreSQL as in tests/test_migrations.py: the server at TEST_POSTGRES_URL, a database of
 its own for each use, dropped afterwards; without a reachable server these tests fail.
@@ -47,12 +47,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from actions.case_store import CaseStore, WageIntake
-from actions.pii_vault import Cipher
-from api import backup
-from api.backup import BACKUP_TABLES, LEFT_OUT, BackupError, dump, restore, table_digests, verify
-from api.migrate import current_revision, head_revision, upgrade
-from api.schema import TABLE_NAMES
+from api.cases.store import CaseStore, WageIntake
+from api.db.metadata import TABLE_NAMES
+from api.db.migrate import current_revision, head_revision, upgrade
+from api.ops import backup
+from api.ops.backup import BACKUP_TABLES, LEFT_OUT, BackupError, dump, restore, table_digests, verify
+from api.privacy.vault import Cipher
 from knowledge.loader import PROJECT_ROOT, KnowledgeBase
 from knowledge.store import KnowledgeStore
 from tests.test_migrations import PG_ADMIN_URL, tables_of
@@ -552,7 +552,7 @@ def test_a_missing_sqlite_file_is_not_made_by_a_dump(tmp_path: Path) -> None:
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.backup", *args],
+        [sys.executable, "-m", "api.ops.backup", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.conversation import FAILURE_REPLY
+from api.conversations.turn import FAILURE_REPLY
 from tests.system import System
 from tests.test_wechat import reply_text, sealed, text_xml
 
@@ -104,7 +104,7 @@ def test_a_long_conversation_keeps_getting_answers(system: System) -> None:
 def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> None:
     """The office edits an approved answer; the real bot answers with it at once, no retraining."""
     url = f"sqlite:///{system.scratch / 'cases.db'}"
-    command = [sys.executable, "-m", "api.accounts", "create-user", "editor-e2e", "--role", "editor"]
+    command = [sys.executable, "-m", "api.staff.accounts", "create-user", "editor-e2e", "--role", "editor"]
     made = subprocess.run(
         [*command, "--password-stdin", "--url", url],
         input="editor-e2e-password\n",

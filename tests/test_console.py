@@ -17,13 +17,14 @@ import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from actions.case_store import WageIntake
-from api.accounts import AccountStore
-from api.app import create_app
-from api.auth import SESSION_COOKIE
-from api.conversation import reply_from_rasa
-from api.labels import CHANNELS, FORMS, INTENTS, REASONS, TOPICS
-from api.routers import console
+from api.cases.store import WageIntake
+from api.conversations.turn import reply_from_rasa
+from api.deps import get_accounts
+from api.handoff import routes as console
+from api.handoff.labels import CHANNELS, FORMS, INTENTS, REASONS, TOPICS
+from api.main import create_app
+from api.staff.accounts import AccountStore
+from api.staff.auth import SESSION_COOKIE
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
@@ -50,7 +51,7 @@ def rasa() -> Iterator[RasaStandIn]:
 @pytest.fixture()
 def app_client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
     with TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as client:
-        accounts = client.app.state.accounts  # type: ignore[attr-defined]
+        accounts = client.app.state.container.accounts  # type: ignore[attr-defined]
         accounts.create_user("wang", "wang-password-1", "staff")
         accounts.create_user("li", "li-password-22", "staff")
         yield client
@@ -119,7 +120,7 @@ def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestC
 @slow
 def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, searcher: Searcher) -> None:
     with RasaStandIn(status=500) as broken, TestClient(create_app(settings_for(tmp_path, broken.url), searcher)) as c:
-        c.app.state.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
+        c.app.state.container.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
         worker(c, "欠薪")
         sign_in(c, "wang", "wang-password-1")
         assert [q["reason"] for q in c.get("/api/console/queue").json()["items"]] == ["bot_failed"]
@@ -127,7 +128,7 @@ def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, se
 
 @slow
 def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: TestClient) -> None:
-    store = app_client.app.state.cases  # type: ignore[attr-defined]
+    store = app_client.app.state.container.cases  # type: ignore[attr-defined]
     intake = WageIntake(
         "工程建设", "恒泰小区三期工地", "太原市小店区", "去年3月到12月", "两万五", 25000, 12, [], "", "", []
     )
@@ -199,7 +200,7 @@ def labels_client(tmp_path: Path) -> Iterator[tuple[TestClient, AccountStore]]:
     app = FastAPI()
     app.include_router(console.router)
     accounts = AccountStore(f"sqlite:///{tmp_path / 'accounts.db'}")
-    app.state.accounts = accounts
+    app.dependency_overrides[get_accounts] = lambda: accounts
     with TestClient(app) as client:
         yield client, accounts
     accounts.engine.dispose()

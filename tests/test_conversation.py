@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.conversation import Inbound
-from api.rasa_auth import mint
-from api.rasa_client import REST_PATH
+from api.conversations.rasa_auth import mint
+from api.conversations.rasa_client import REST_PATH
+from api.conversations.turn import Inbound
 from tests.system import System
 
 pytestmark = pytest.mark.slow

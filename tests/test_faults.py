@@ -28,9 +28,9 @@ import psycopg
 import pytest
 import redis
 
-from api.conversation import FAILURE_REPLY
-from api.rasa_client import replica_for
-from api.tracker_retention import TrackerRetention
+from api.conversations.rasa_client import replica_for
+from api.conversations.turn import FAILURE_REPLY
+from api.privacy.tracker_retention import TrackerRetention
 from deploy.local_cluster import PROJECT_ROOT, Cluster
 from tests.private_services import PG_BIN, PrivatePostgres, PrivateRedis
 from tests.system import trained_model
@@ -367,7 +367,7 @@ def create_admin(cluster: Cluster, name: str) -> str:
     password = f"{name}-Pw-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "API_DATABASE_URL": cluster.postgres.url(cluster.postgres.api_db)}
     done = subprocess.run(
-        [sys.executable, "-m", "api.accounts", "create-admin", name, "--password-stdin"],
+        [sys.executable, "-m", "api.staff.accounts", "create-admin", name, "--password-stdin"],
         input=password + "\n",
         text=True,
         capture_output=True,
@@ -481,7 +481,7 @@ def test_canary_seeded_numbers_appear_nowhere(setup: Setup, tmp_path: Path) -> N
 
     backup = tmp_path / "backup.jsonl.gz"
     env = {**os.environ, "API_DATABASE_URL": cluster.postgres.url(cluster.postgres.api_db)}
-    subprocess.run([sys.executable, "-m", "api.backup", "dump", str(backup)], env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "api.ops.backup", "dump", str(backup)], env=env, check=True, timeout=120)
     dumps = ""
     for database in (cluster.postgres.api_db, cluster.postgres.tracker_db):
         dumped = subprocess.run(

@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from api import pii
-from api.channels import wechat
-from api.conversation import Inbound
+from api.channels.wechat import protocol as wechat
+from api.conversations.turn import Inbound
+from api.privacy import redact as pii
 from tests.fuzz import run, targets
 from tests.test_pii import make_card, make_id
 

@@ -26,16 +26,16 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from actions.case_store import CaseStore, WageIntake
-from actions.pii_vault import Cipher, PiiVault
-from api.accounts import AccountStore
-from api.history import History, StoredMessage
-from api.legacy_db import LegacySchemaError
-from api.migrate import current_revision, downgrade, head_revision, upgrade
-from api.schema import combined_metadata, ours
+from api.cases.store import CaseStore, WageIntake
+from api.conversations.history import History, StoredMessage
+from api.db.legacy import LegacySchemaError
+from api.db.metadata import combined_metadata, ours
+from api.db.migrate import current_revision, downgrade, head_revision, upgrade
+from api.privacy.vault import Cipher, PiiVault
+from api.staff.accounts import AccountStore
 from knowledge.loader import PROJECT_ROOT
 
-LATEST = "0004"  # the newest revision in api/migrations/versions
+LATEST = "0004"  # the newest revision in api/db/migrations/versions
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 INTAKE = WageIntake(
@@ -141,12 +141,12 @@ def test_another_programs_tables_are_left_alone(sqlite_url: str) -> None:
 
 
 def test_every_table_the_app_declares_is_under_the_migrations() -> None:
-    # A new store must add its metadata to api.schema.STORE_METADATA and bring a revision.
+    # A new store must add its metadata to api.db.metadata.STORE_METADATA and bring a revision.
     # In a fresh interpreter: what the app imports, not what other tests happened to import.
     probe = (
-        "import api.app\n"
+        "import api.main\n"
         "from sqlalchemy.orm import DeclarativeBase\n"
-        "from api.schema import TABLE_NAMES\n"
+        "from api.db.metadata import TABLE_NAMES\n"
         "print(sorted({t for b in DeclarativeBase.__subclasses__() for t in b.metadata.tables} - TABLE_NAMES))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
@@ -281,7 +281,7 @@ def test_a_pre_migration_database_of_another_shape_is_refused(sqlite_url: str) -
 
 def test_the_migrate_command(sqlite_url: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "api.migrate", "--url", sqlite_url],
+        [sys.executable, "-m", "api.db.migrate", "--url", sqlite_url],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

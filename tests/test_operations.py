@@ -20,16 +20,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from actions.case_store import CaseStore, WageIntake
-from api import limits as limits_module
-from api.app import create_app
-from api.handoff import HandoffStore
-from api.history import History, StoredMessage
-from api.limits import Limits
+from api.cases.store import CaseStore, WageIntake
+from api.conversations import limits as limits_module
+from api.conversations.history import History, StoredMessage
+from api.conversations.limits import Limits
+from api.conversations.rasa_auth import RasaToken, mint
+from api.handoff.store import HandoffStore
+from api.main import create_app
+from api.privacy.tracker_retention import TrackerRetention
 from api.production import InsecureSettings, check, insecure_settings
-from api.rasa_auth import RasaToken, mint
 from api.settings import ApiSettings
-from api.tracker_retention import TrackerRetention
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.private_services import PrivateRedis
@@ -74,7 +74,7 @@ def test_metrics_count_turns_and_requests_by_route_without_personal_data(client:
 def test_readiness_needs_the_database(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] is True
-    cases = client.app.state.cases  # type: ignore[attr-defined]
+    cases = client.app.state.container.cases  # type: ignore[attr-defined]
     working = cases.engine
     cases.engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
     try:
@@ -91,8 +91,8 @@ def test_readiness_needs_the_database(client: TestClient) -> None:
 def test_json_logs_are_one_object_per_line_and_redacted() -> None:
     program = (
         "import logging\n"
-        "from api.log_format import configure\n"
-        "from api.pii import install_log_redaction\n"
+        "from api.ops.log_format import configure\n"
+        "from api.privacy.redact import install_log_redaction\n"
         "configure('json'); install_log_redaction()\n"
         f"logging.getLogger('api.test').warning('工友留了电话 {PHONE}')\n"
     )

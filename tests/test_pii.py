@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from api.pii import PLACEHOLDERS, Found, RedactingFilter, find, install_log_redaction, mask, redact
+from api.privacy.redact import PLACEHOLDERS, Found, RedactingFilter, find, install_log_redaction, mask, redact
 
 # --- test-only generators (no real persons: numbers are built from a seed) ---------------------
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.charts import line_chart
+from api.main import create_app
+from api.quality.charts import line_chart
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
@@ -33,7 +33,7 @@ def bot(sender: str, message: str) -> list[dict[str, Any]]:
 @pytest.fixture()
 def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
     with RasaStandIn(bot) as rasa, TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as test_client:
-        test_client.app.state.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
+        test_client.app.state.container.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
         yield test_client
 
 

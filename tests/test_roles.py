@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.main import create_app
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import settings_for
@@ -30,7 +30,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iter
     tmp = Path(tmp_path_factory.mktemp("roles"))
     with RasaStandIn() as rasa, TestClient(create_app(settings_for(tmp, rasa.url), searcher)) as test_client:
         for role in ("staff", "editor", "admin"):
-            test_client.app.state.accounts.create_user(f"user-{role}", PASSWORD, role)  # type: ignore[attr-defined]
+            test_client.app.state.container.accounts.create_user(f"user-{role}", PASSWORD, role)  # type: ignore[attr-defined]
         yield test_client
 
 

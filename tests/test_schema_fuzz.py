@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.app import create_app
+from api.main import create_app
 from api.settings import ApiSettings
 from deploy.local_cluster import free_port
 from knowledge.search import Searcher

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from api.conversation import FAILURE_REPLY
+from api.conversations.turn import FAILURE_REPLY
 from tests.simulator import moves as m
 from tests.simulator.invariants import INVARIANTS, LISTENING, check_turn
 from tests.simulator.moves import Move

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.rasa_client import replica_for
+from api.conversations.rasa_client import replica_for
+from api.main import create_app
 from api.settings import ApiSettings
 from knowledge.search import Searcher
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
@@ -219,7 +219,7 @@ def test_cors_allows_only_the_listed_sites(tmp_path: Path, searcher: Searcher, r
 
 def test_a_staff_message_shows_in_the_widgets_history_masked(client: TestClient) -> None:
     send(client, "转人工")
-    registry = client.app.state.channels  # type: ignore[attr-defined]
+    registry = client.app.state.container.channels  # type: ignore[attr-defined]
     told = client.portal.call(registry.tell, "web:session-0001", f"您好，我是工作人员小王。我们会打您留的 {PHONE}。")  # type: ignore[union-attr]
     assert told is True
     last = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"][-1]

@@ -30,8 +30,9 @@ from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto  # type: ignore[import-untyped]
 from wechatpy.utils import WeChatSigner  # type: ignore[import-untyped]
 
-from api.app import create_app
-from api.channels.wechat import (
+from api.channels.wechat import router as wechat
+from api.channels.wechat.client import WeChatClient
+from api.channels.wechat.protocol import (
     NOT_HEARD,
     SUCCESS,
     TEXT_LIMIT_BYTES,
@@ -41,9 +42,8 @@ from api.channels.wechat import (
     citation_line,
     split_for_wechat,
 )
-from api.conversation import FAILURE_REPLY, RATE_LIMITED_REPLY
-from api.routers import wechat
-from api.wechat_client import WeChatClient
+from api.conversations.turn import FAILURE_REPLY, RATE_LIMITED_REPLY
+from api.main import create_app
 from knowledge.search import Searcher
 from tests.standins import JsonServer, RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
@@ -578,7 +578,7 @@ def test_split_keeps_everything_within_the_limit(text: str, limit: int) -> None:
 def test_a_staff_message_reaches_the_worker_through_the_customer_service_api(
     client: TestClient, api: WeChatApiStandIn
 ) -> None:
-    registry = client.app.state.channels  # type: ignore[attr-defined]
+    registry = client.app.state.container.channels  # type: ignore[attr-defined]
     text = "您好，我是人社局的工作人员，您的欠薪投诉已转给劳动保障监察，有事可打 0351-12345678。"
     assert client.portal.call(registry.tell, f"wechat:{OPENID}", text) is True  # type: ignore[union-attr]
     assert api.texts() == [text]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from api.conversation import BadPayload, Conversations, Inbound, RateLimited, Turn
+from api.conversations.turn import BadPayload, Conversations, Inbound, RateLimited, Turn
 
 
 class Refused(Exception):

@@ -12,8 +12,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from api.history import History, StoredMessage
-from api.pii import redact
+from api.conversations.history import History, StoredMessage
+from api.privacy.redact import redact
 
 log = logging.getLogger(__name__)
 

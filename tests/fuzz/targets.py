@@ -26,12 +26,13 @@ from starlette.types import Message as AsgiMessage
 from wechatpy.crypto import WeChatCrypto  # type: ignore[import-untyped]
 from wechatpy.utils import WeChatSigner  # type: ignore[import-untyped]
 
-from api import pii
-from api.channels import wechat
-from api.conversation import PAYLOAD_RE, Conversations, Inbound, Reply, Turn
+from api.channels import partner, web
+from api.channels.wechat import protocol as wechat
+from api.conversations.turn import PAYLOAD_RE, Conversations, Inbound, Reply, Turn
+from api.deps import get_conversations
 from api.errors import install_handlers
 from api.middleware import BodyLimit
-from api.routers import partner, web
+from api.privacy import redact as pii
 from api.settings import ApiSettings
 from tests.test_pii import id_check, luhn_ok, make_card
 
@@ -484,7 +485,7 @@ def json_channels() -> JsonChannels:
     settings = ApiSettings(channel_api_keys=API_KEY)
     app.state.settings = settings
     recorder = Recorder()
-    app.state.conversations = recorder
+    app.dependency_overrides[get_conversations] = lambda: recorder
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     paths = app.openapi()["paths"]
     documented = {p: frozenset(int(code) for code in paths[p]["post"]["responses"]) for p in (WEB_PATH, PARTNER_PATH)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.conversation import FAILURE_REPLY
+from api.conversations.turn import FAILURE_REPLY
 from tests.simulator import moves as m
 from tests.simulator.transcript import TurnRecord
 

@@ -50,7 +50,7 @@ def conversation_seeds(base: int, count: int) -> list[int]:
 
 
 def sender_of(session_id: str) -> str:
-    """Rasa's sender id for a web session (api/conversation.py: Inbound.conversation)."""
+    """Rasa's sender id for a web session (api/conversations/turn.py: Inbound.conversation)."""
     return f"web:{session_id}"
 
 

@@ -1,0 +1,223 @@
+"""Wage-arrears cases: stored with a case number the worker can look up.
+
+SQLite by default (``sqlite:///.cache/cases.db``), any SQLAlchemy URL otherwise.
+Case numbers are ``GY-<date>-<4 characters>``: the random part keeps one worker
+from guessing another's case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from api.db.engine import shared_engine
+
+CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+STATUS_LABELS = {
+    "received": "已受理，等待工作人员核实",
+    "processing": "处理中",
+    "closed": "已办结",
+}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "wage_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    conversation: Mapped[str] = mapped_column(String(64), index=True)  # a hash, never the raw id
+    sector: Mapped[str] = mapped_column(String(20))
+    employer: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(100))
+    amount_yuan: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount_text: Mapped[str] = mapped_column(String(100))
+    workers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    evidence: Mapped[list[str]] = mapped_column(JSON)
+    # The worker's phone, encrypted (api.privacy.vault.Cipher); emptied after the retention period.
+    contact_cipher: Mapped[str] = mapped_column(Text, default="")
+    contact_masked: Mapped[str] = mapped_column(String(32), default="")
+    needs_review: Mapped[list[str]] = mapped_column(JSON)  # fields the bot could not read
+
+
+@dataclass(frozen=True)
+class WageIntake:
+    sector: str
+    employer: str
+    place: str
+    period: str
+    amount_text: str
+    amount_yuan: int | None
+    workers: int | None
+    evidence: list[str]
+    contact_cipher: str
+    contact_masked: str
+    needs_review: list[str]
+
+
+@dataclass(frozen=True)
+class Case:
+    case_number: str
+    status: str
+    status_label: str
+    status_note: str
+    created_at: datetime
+    updated_at: datetime
+    details: dict[str, Any]
+
+
+def conversation_key(sender_id: str) -> str:
+    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:32]
+
+
+def new_case_number(now: datetime) -> str:
+    suffix = "".join(secrets.choice(CASE_ALPHABET) for _ in range(4))
+    return f"GY-{now:%Y%m%d}-{suffix}"
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _case(row: CaseRow) -> Case:
+    return Case(
+        case_number=row.case_number,
+        status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        status_note=row.status_note,
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        details={
+            "sector": row.sector,
+            "employer": row.employer,
+            "place": row.place,
+            "period": row.period,
+            "amount_yuan": row.amount_yuan,
+            "amount_text": row.amount_text,
+            "workers": row.workers,
+            "evidence": list(row.evidence),
+            "contact": row.contact_masked,
+            "needs_review": list(row.needs_review),
+        },
+    )
+
+
+class CaseStore:
+    def __init__(self, url: str) -> None:
+        self.engine = shared_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._drop_clear_contacts()
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _drop_clear_contacts(self) -> None:
+        """Stores made before contacts were encrypted held phones in clear: drop that column."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns(CaseRow.__tablename__)}
+        if "contact" in columns:
+            with self.engine.begin() as connection:
+                connection.execute(text("ALTER TABLE wage_cases DROP COLUMN contact"))
+                for name, kind in (("contact_cipher", "TEXT"), ("contact_masked", "VARCHAR(32)")):
+                    if name not in columns:
+                        connection.execute(text(f"ALTER TABLE wage_cases ADD COLUMN {name} {kind} DEFAULT ''"))
+
+    def create(self, intake: WageIntake, sender_id: str) -> Case:
+        now = datetime.now(UTC)
+        for _ in range(10):  # a clash of the random suffix on the same day is rare; retry
+            row = CaseRow(
+                case_number=new_case_number(now),
+                created_at=now,
+                updated_at=now,
+                status="received",
+                status_note="",
+                conversation=conversation_key(sender_id),
+                sector=intake.sector,
+                employer=intake.employer,
+                place=intake.place,
+                period=intake.period,
+                amount_yuan=intake.amount_yuan,
+                amount_text=intake.amount_text,
+                workers=intake.workers,
+                evidence=intake.evidence,
+                contact_cipher=intake.contact_cipher,
+                contact_masked=intake.contact_masked,
+                needs_review=intake.needs_review,
+            )
+            with self.sessions() as session:
+                session.add(row)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                return _case(row)
+        raise RuntimeError("could not allocate a case number")
+
+    def get(self, case_number: str) -> Case | None:
+        with self.sessions() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
+            return _case(row) if row else None
+
+    def find(self, status: str = "", text: str = "", limit: int = 100) -> list[Case]:
+        """Cases for the console, newest first; ``text`` matches the number, employer or place."""
+        query = select(CaseRow).order_by(CaseRow.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(CaseRow.status == status)
+        if text:
+            like = f"%{text}%"
+            query = query.where(
+                CaseRow.case_number.ilike(like) | CaseRow.employer.ilike(like) | CaseRow.place.ilike(like)
+            )
+        with self.sessions() as session:
+            return [_case(row) for row in session.scalars(query).all()]
+
+    def ciphertext_contact(self, case_number: str) -> str | None:
+        """The encrypted phone of a case (for staff with the key), None once purged."""
+        with self.sessions() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
+            return row.contact_cipher if row and row.contact_cipher else None
+
+    def set_status(self, case_number: str, status: str, note: str = "") -> Case:
+        if status not in STATUS_LABELS:
+            raise ValueError(f"unknown status {status}")
+        with self.sessions() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
+            if row is None:
+                raise KeyError(case_number)
+            row.status, row.status_note, row.updated_at = status, note, datetime.now(UTC)
+            session.commit()
+            return _case(row)
+
+    def purge_cases(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete cases untouched for longer than the retention period (their contacts went earlier)."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(delete(CaseRow).where(CaseRow.updated_at < cutoff))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def purge_contacts(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete the phone numbers of cases older than the retention period; the case stays."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(
+                update(CaseRow)
+                .where(CaseRow.created_at < cutoff, CaseRow.contact_cipher != "")
+                .values(contact_cipher="", contact_masked="")
+            )
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

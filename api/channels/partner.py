@@ -1,0 +1,46 @@
+"""The generic JSON channel for other systems (WeCom or DingTalk bridges, a hotline system).
+
+Authenticated with an API key in ``X-API-Key`` (API_CHANNEL_API_KEYS); the answers are
+the web channel's, so a bridge renders citations and buttons its own way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException
+from pydantic import BaseModel, Field
+
+from api.channels import json_api
+from api.channels.web import MessagesOut
+from api.conversations.turn import PAYLOAD_PATTERN
+from api.deps import ConversationsDep, SettingsDep
+from api.errors import documented
+
+router = APIRouter(prefix="/api/channels/json", tags=["partner"])
+
+
+class PartnerMessage(BaseModel):
+    source: str = Field(pattern=r"^[a-z0-9_-]{1,20}$", description="the calling system, e.g. wecom, hotline")
+    user_id: str = Field(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$", description="the user's id in that system")
+    text: str = Field(default="", max_length=20_000)
+    payload: str = Field(default="", max_length=400, pattern=PAYLOAD_PATTERN)
+
+
+@router.post(
+    "/messages",
+    response_model=MessagesOut,
+    responses=documented(400, 401, 413, 429, 503),
+)
+async def post_message(
+    conversations: ConversationsDep,
+    settings: SettingsDep,
+    body: PartnerMessage,
+    x_api_key: Annotated[str | None, Header()] = None
+) -> Any:
+    try:
+        json_api.verify_api_key(x_api_key, settings.channel_api_key_list)
+        inbound = json_api.parse_partner(body.source, body.user_id, body.text, body.payload)
+        return await json_api.answer(conversations, inbound)
+    except json_api.Refused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.detail) from None

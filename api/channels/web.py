@@ -1,0 +1,102 @@
+"""The web channel: what the widget (and tests) talk to.
+
+Sessions are random ids the page makes and keeps; the api never uses the IP.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field, model_validator
+
+from api.channels import json_api
+from api.conversations.turn import PAYLOAD_PATTERN
+from api.deps import ConversationsDep
+from api.errors import documented
+
+router = APIRouter(prefix="/api/web", tags=["web"])
+
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+SessionId = Annotated[str, Field(pattern=SESSION_PATTERN, description="a random id kept by the page")]
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Citation(BaseModel):
+    doc: str
+    item: int
+    title: str
+    quote: str
+    departments: list[str]
+
+
+class ReplyOut(BaseModel):
+    id: str
+    text: str
+    buttons: list[Button]
+    citations: list[Citation]
+
+
+class MessageIn(BaseModel):
+    session_id: SessionId
+    # Long texts are answered with a friendly reply; the body limit stops the absurd ones.
+    text: str = Field(default="", max_length=20_000)
+    payload: str = Field(
+        default="", max_length=400, pattern=PAYLOAD_PATTERN, description="a button's payload, e.g. /affirm"
+    )
+    title: str = Field(default="", max_length=200, description="the button's title, shown as the worker's message")
+
+    @model_validator(mode="after")
+    def one_of_text_or_payload(self) -> MessageIn:
+        if self.text and self.payload:
+            raise ValueError("send text or a button payload, not both")
+        return self
+
+
+class MessagesOut(BaseModel):
+    replies: list[ReplyOut]
+    handoff: bool
+
+
+class HistoryMessage(BaseModel):
+    id: str
+    role: Literal["user", "bot", "staff"]
+    text: str
+    buttons: list[Button]
+    citations: list[Citation]
+    at: str
+
+
+class HistoryOut(BaseModel):
+    messages: list[HistoryMessage]
+
+
+class FeedbackIn(BaseModel):
+    session_id: SessionId
+    reply_id: str = Field(max_length=32)
+    rating: Literal["up", "down"]
+
+
+@router.post("/messages", response_model=MessagesOut, responses=documented(400, 413, 429))
+async def post_message(conversations: ConversationsDep, body: MessageIn) -> Any:
+    inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
+    try:
+        return await json_api.answer(conversations, inbound)
+    except json_api.Refused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.detail) from None
+
+
+@router.get("/history", response_model=HistoryOut)
+async def history(conversations: ConversationsDep, session_id: Annotated[str, Query(pattern=SESSION_PATTERN)]) -> Any:
+    return {"messages": await conversations.history_of(f"web:{session_id}")}
+
+
+@router.post("/feedback", status_code=204, responses=documented(404, 413))
+async def feedback(conversations: ConversationsDep, body: FeedbackIn) -> Response:
+    if not await conversations.feedback(f"web:{body.session_id}", body.reply_id, body.rating):
+        raise HTTPException(status_code=404, detail="没有找到这条回答")
+    return Response(status_code=204)

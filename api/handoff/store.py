@@ -1,0 +1,180 @@
+"""Who is answering a conversation: the bot, nobody yet (waiting for a person), or a staff member.
+
+The bot asks for a person (the worker said 转人工, or it could not answer twice) and the
+adapter marks the conversation waiting; a staff member takes it over (the bot stays
+silent for it), replies into the worker's channel, and hands it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, String, Text, delete, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from api.db.engine import shared_engine
+
+BOT, WAITING, STAFF = "bot", "waiting", "staff"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StateRow(Base):
+    __tablename__ = "conversation_state"
+
+    conversation: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True, default=BOT)
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    topic: Mapped[str] = mapped_column(String(40), default="")
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    taken_by: Mapped[str] = mapped_column(String(64), default="")
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_text: Mapped[str] = mapped_column(Text, default="")  # masked, like the history
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class TakenByOther(Exception):
+    def __init__(self, who: str) -> None:
+        super().__init__(who)
+        self.who = who
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class State:
+    conversation: str
+    channel: str
+    status: str
+    reason: str
+    topic: str
+    requested_at: datetime | None
+    taken_by: str
+    last_text: str
+    last_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.conversation,
+            "channel": self.channel,
+            "status": self.status,
+            "reason": self.reason,
+            "topic": self.topic,
+            "requested_at": self.requested_at.isoformat() if self.requested_at else None,
+            "taken_by": self.taken_by,
+            "last_text": self.last_text,
+            "last_at": self.last_at.isoformat(),
+        }
+
+
+def _state(row: StateRow) -> State:
+    return State(
+        conversation=row.conversation,
+        channel=row.channel,
+        status=row.status,
+        reason=row.reason,
+        topic=row.topic,
+        requested_at=_aware(row.requested_at),
+        taken_by=row.taken_by,
+        last_text=row.last_text,
+        last_at=_aware(row.last_at) or datetime.now(UTC),
+    )
+
+
+class HandoffStore:
+    def __init__(self, url: str) -> None:
+        self.engine = shared_engine(url)
+        Base.metadata.create_all(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def get(self, conversation: str) -> State | None:
+        with self.sessions() as session:
+            row = session.get(StateRow, conversation)
+            return _state(row) if row else None
+
+    def status(self, conversation: str) -> str:
+        state = self.get(conversation)
+        return state.status if state else BOT
+
+    def touch(self, conversation: str, channel: str, last_text: str, topic: str = "") -> None:
+        """Record activity (for the console's lists); creates the row on a conversation's first message."""
+        now = datetime.now(UTC)
+        with self.sessions() as session:
+            row = session.get(StateRow, conversation)
+            if row is None:
+                row = StateRow(conversation=conversation, channel=channel, status=BOT, last_at=now)
+                session.add(row)
+            row.last_text, row.last_at = last_text[:500], now
+            if topic:
+                row.topic = topic
+            session.commit()
+
+    def request(self, conversation: str, channel: str, reason: str) -> None:
+        """The worker needs a person; a conversation a person already has stays theirs."""
+        now = datetime.now(UTC)
+        with self.sessions() as session:
+            row = session.get(StateRow, conversation)
+            if row is None:
+                row = StateRow(conversation=conversation, channel=channel, last_at=now)
+                session.add(row)
+            if row.status != STAFF:
+                if row.status != WAITING or row.requested_at is None:
+                    row.requested_at = now  # a second request keeps the worker's place in the queue
+                row.status, row.reason = WAITING, reason[:40]
+            session.commit()
+
+    def take(self, conversation: str, who: str) -> State:
+        with self.sessions() as session:
+            row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
+            if row is None:
+                raise KeyError(conversation)
+            if row.status == STAFF and row.taken_by and row.taken_by != who:
+                raise TakenByOther(row.taken_by)
+            row.status, row.taken_by, row.taken_at = STAFF, who, datetime.now(UTC)
+            session.commit()
+            return _state(row)
+
+    def release(self, conversation: str, who: str) -> State:
+        with self.sessions() as session:
+            row = session.get(StateRow, conversation)
+            if row is None:
+                raise KeyError(conversation)
+            if row.status == STAFF and row.taken_by != who:
+                raise TakenByOther(row.taken_by)
+            row.status, row.taken_by, row.reason, row.requested_at = BOT, "", "", None
+            session.commit()
+            return _state(row)
+
+    def queue(self) -> list[State]:
+        """Waiting and taken conversations, the oldest request first."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(StateRow).where(StateRow.status.in_([WAITING, STAFF])).order_by(StateRow.requested_at)
+            ).all()
+            return [_state(r) for r in rows]
+
+    def recent(self, channel: str = "", status: str = "", limit: int = 50, topic: str = "") -> list[State]:
+        with self.sessions() as session:
+            query = select(StateRow).order_by(StateRow.last_at.desc()).limit(limit)
+            if channel:
+                query = query.where(StateRow.channel == channel)
+            if topic:
+                query = query.where(StateRow.topic == topic)
+            if status:
+                query = query.where(StateRow.status == status)
+            return [_state(r) for r in session.scalars(query).all()]
+
+    def purge_before(self, retention_days: int, now: datetime | None = None) -> int:
+        """Forget the console state of conversations quiet for longer than the retention period."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        with self.sessions() as session:
+            result = session.execute(delete(StateRow).where(StateRow.last_at < cutoff))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,80 @@
+"""Knowledge search and items over HTTP: the same search the bot and the console use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from api.deps import SearcherDep, SettingsDep
+from api.errors import documented
+from api.settings import ApiSettings
+from knowledge.loader import item_json
+from knowledge.nlu_export import intent_for
+from knowledge.publish import LiveSearcher
+from knowledge.search import MAX_TOP_K
+
+router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+
+
+class SearchRequest(BaseModel):
+    text: str = Field(description="the worker's question, as typed")
+    top_k: int = Field(default=3, ge=1, le=MAX_TOP_K)
+
+
+def _search(searcher: LiveSearcher, settings: ApiSettings, text: str, top_k: int) -> dict[str, Any]:
+    limit = settings.max_question_chars
+    if len(text) > limit:
+        raise HTTPException(status_code=400, detail=f"问题太长了（最多 {limit} 字），请说得简短一些")
+    return searcher.search(text, top_k=top_k).to_json()
+
+
+@router.get("/search", responses=documented(400, 503))
+def search_get(
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(description="the question")],
+    top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 3,
+) -> dict[str, Any]:
+    return _search(searcher, settings, q, top_k)
+
+
+@router.post("/search", responses=documented(400, 413, 503))
+def search_post(searcher: SearcherDep, settings: SettingsDep, body: SearchRequest) -> dict[str, Any]:
+    return _search(searcher, settings, body.text, body.top_k)
+
+
+class TopicRequest(BaseModel):
+    text: str = Field(description="the worker's message")
+
+
+@router.post("/topic", responses=documented(413, 503))
+def topic(live: SearcherDep, settings: SettingsDep, body: TopicRequest) -> dict[str, Any]:
+    """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here.
+
+    POST, so that the worker's words never appear in a URL or an access log.
+    """
+    limit = settings.max_question_chars
+    # One version of the knowledge for the whole request, even if a publish swaps it meanwhile.
+    searcher = live.current()
+    result = searcher.search(body.text[:limit], top_k=3)
+    hit = result.hits[0] if result.hits else None
+    return {
+        "in_scope": result.in_scope,
+        "confidence": round(result.confidence, 4),
+        "items": hit.items if hit else [],
+        "intent": intent_for(hit, searcher.kb) if hit else None,
+        "candidates": [
+            {"intent": intent_for(h, searcher.kb), "score": round(h.score, 4), "items": h.items} for h in result.hits
+        ],
+    }
+
+
+@router.get("/items/{number}", responses=documented(404, 503))
+def item(searcher: SearcherDep, number: int) -> dict[str, Any]:
+    kb = searcher.kb
+    try:
+        return item_json(kb, number)
+    except KeyError:
+        raise HTTPException(status_code=404, detail=f"没有第 {number} 项") from None

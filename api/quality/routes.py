@@ -1,0 +1,81 @@
+"""The quality loop for staff and editors: gaps (unanswered questions, grouped) and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import HistoryDep, SearcherDep
+from api.errors import documented
+from api.quality.charts import line_chart
+from api.quality.figures import daily_figures, exchanges, gaps
+from api.staff.accounts import User
+from api.staff.auth import require_role
+
+router = APIRouter(prefix="/api/console/quality", tags=["quality"])
+Staff = Annotated[User, Depends(require_role("staff"))]
+Days = Annotated[int, Query(ge=1, le=365)]
+METRICS = {
+    "messages": ("每天的消息数", False),
+    "fallback_rate": ("答不上来的比例", True),
+    "handoff_rate": ("转人工的比例", True),
+    "satisfaction": ("满意度（👍 占比）", True),
+}
+
+
+def _since(days: int) -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+
+
+@router.get("/gaps", responses=documented(401, 403))
+async def gap_report(user: Staff, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> dict[str, Any]:
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors: np.ndarray = searcher.embedder.queries(texts)
+        return vectors
+
+    def report() -> list[dict[str, Any]]:
+        found = gaps(exchanges(history, _since(days)), encode)
+        return [
+            {
+                "question": g.question,
+                "count": g.count,
+                "low_confidence": g.low_confidence,
+                "examples": g.examples,
+                "last_at": g.last_at,
+                # The shortcut: the admin's new-answer form with this question filled in.
+                "new_answer_url": "/console/admin/answers/new?question=" + quote(g.question),
+            }
+            for g in found
+        ]
+
+    return {"days": days, "items": await run_in_threadpool(report)}
+
+
+@router.get("/figures", responses=documented(401, 403))
+async def figures(user: Staff, history: HistoryDep, days: Days = 30) -> dict[str, Any]:
+    since = _since(days)
+    daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
+    return {"days": days, "daily": daily}
+
+
+@router.get(
+    "/chart/{metric}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **documented(401, 403)},
+)
+async def chart(
+    user: Staff,
+    history: HistoryDep,
+    metric: Literal["messages", "fallback_rate", "handoff_rate", "satisfaction"],
+    days: Days = 30,
+) -> Response:
+    since = _since(days)
+    daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
+    title, ratio = METRICS[metric]
+    svg = line_chart(title, [(d["day"], d[metric]) for d in daily], ratio=ratio)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
