@@ -11,6 +11,7 @@ from typing import Protocol
 
 from api.cases.store import CaseStore
 from api.privacy.vault import PiiVault
+from api.settings import DEFAULT_HANDOFF_NOTICE
 
 __all__ = ["PiiVault", "Services", "configure", "current"]
 from knowledge.loader import KnowledgeBase
@@ -22,9 +23,6 @@ class SearchService(Protocol):
     def kb(self) -> KnowledgeBase: ...
 
     def search(self, text: str, top_k: int = 3) -> SearchResult: ...
-
-
-DEFAULT_HANDOFF_NOTICE = "工作人员看到后会在这里回复您（工作日 9:00–17:00）。"
 
 
 @dataclass

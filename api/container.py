@@ -23,6 +23,7 @@ from api.conversations.limits import Limits
 from api.conversations.rasa_auth import RasaToken
 from api.conversations.rasa_client import RasaClient
 from api.conversations.turn import Conversations
+from api.db.engine import IMMEDIATE, shared_engine
 from api.db.migrate import upgrade
 from api.handoff.store import HandoffStore
 from api.ops.metrics import Metrics
@@ -65,7 +66,7 @@ class Container:
         url = settings.database_url
         upgrade(url)  # the schema is Alembic's alone: the stores create nothing
         # The knowledge the office edits lives in the same database; seeded from the YAML once.
-        store = open_store(settings.knowledge, url)
+        store = open_store(settings.knowledge, shared_engine(url).execution_options(**IMMEDIATE))
         if searcher is None:
             live = open_live(settings.knowledge, store)
         else:  # a caller's searcher (tests share one), brought up to the store's knowledge below

@@ -1,11 +1,18 @@
-"""The api process's settings, from API_* variables (knowledge ones from KNOWLEDGE_*)."""
+"""The api process's settings, from API_* variables (knowledge ones from KNOWLEDGE_*).
+
+Production mode refuses secrets that are missing, short or obviously placeholders: every
+secret comes from the environment (pydantic-settings reads no file for them). In
+development an empty secret is fine (the Makefile makes random ones); in production the
+settings do not validate, and the error names the variables at fault, never their values.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from actions.services import DEFAULT_HANDOFF_NOTICE
 from knowledge.loader import PROJECT_ROOT
 from knowledge.settings import KnowledgeSettings
 
@@ -15,10 +22,14 @@ def split_list(value: str) -> list[str]:
     return [part for part in value.replace(",", " ").split() if part]
 
 
+# What the worker is told when the conversation goes to a person (API_HANDOFF_NOTICE changes it).
+DEFAULT_HANDOFF_NOTICE = "工作人员看到后会在这里回复您（工作日 9:00–17:00）。"
+
+
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
 
-    # "production" refuses to start with an empty or placeholder secret (api/production.py).
+    # "production" refuses to start with an empty or placeholder secret (check, below).
     env: str = "development"
     # "json": one JSON object per line, for a log collector; "text": for a terminal.
     log_format: str = "text"
@@ -82,6 +93,11 @@ class ApiSettings(BaseSettings):
     # Wrong passwords per username and address per minute before logins from there pause for a minute.
     login_failures_per_minute: int = 5
 
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Self:
+        check(self)
+        return self
+
     @property
     def rasa_url_list(self) -> list[str]:
         return [url.rstrip("/") for url in split_list(self.rasa_urls)]
@@ -93,3 +109,57 @@ class ApiSettings(BaseSettings):
     @property
     def channel_api_key_list(self) -> list[str]:
         return split_list(self.channel_api_keys)
+
+
+MIN_SECRET_CHARS = 16
+JWT_SECRET_MIN_CHARS = 32
+PLACEHOLDER_WORDS = ("change", "placeholder", "example", "replace", "secret", "password", "default", "xxxx")
+
+
+class InsecureSettings(RuntimeError):
+    """Production mode with a secret that would let anyone in."""
+
+
+def looks_like_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    if len(lowered) < MIN_SECRET_CHARS or len(set(lowered)) < 4:
+        return True
+    if lowered.startswith(("<", "${", "{{")):
+        return True
+    return any(word in lowered for word in PLACEHOLDER_WORDS)
+
+
+def insecure_settings(settings: ApiSettings) -> list[str]:
+    """The environment variables a production process must not start with, as they stand."""
+    secrets = {
+        "API_ACTIONS_TOKEN": settings.actions_token,
+        "API_RASA_JWT_SECRET": settings.rasa_jwt_secret,
+        "API_PII_KEY": settings.pii_key,
+    }
+    if settings.wechat_app_id or settings.wechat_token:
+        secrets |= {
+            "API_WECHAT_TOKEN": settings.wechat_token,
+            "API_WECHAT_AES_KEY": settings.wechat_aes_key,
+            "API_WECHAT_APP_SECRET": settings.wechat_app_secret,
+        }
+    problems = [name for name, value in secrets.items() if looks_like_placeholder(value)]
+    # HS256 wants a key at least as long as its hash (RFC 7518, 3.2).
+    if len(settings.rasa_jwt_secret) < JWT_SECRET_MIN_CHARS and "API_RASA_JWT_SECRET" not in problems:
+        problems.append("API_RASA_JWT_SECRET")
+    if any(looks_like_placeholder(key) for key in split_list(settings.channel_api_keys)):
+        problems.append("API_CHANNEL_API_KEYS")
+    if not settings.cookie_secure:
+        problems.append("API_COOKIE_SECURE")
+    return problems
+
+
+def check(settings: ApiSettings) -> None:
+    """Raise InsecureSettings in production mode when a secret would let anyone in."""
+    if settings.env != "production":
+        return
+    problems = insecure_settings(settings)
+    if problems:
+        raise InsecureSettings(
+            "production mode refuses to start: set these from the environment to real values "
+            f"(at least {MIN_SECRET_CHARS} random characters, no placeholders): " + ", ".join(problems)
+        )

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from knowledge.embedder import Embedder
 from knowledge.index import Index, load_or_build
 from knowledge.lexical import Tokenizer
@@ -191,8 +193,8 @@ class Publisher:
         return report
 
 
-def open_store(settings: KnowledgeSettings, url: str | None = None) -> KnowledgeStore:
-    """The store at ``url`` (default: the settings'), seeded from the YAML files when empty."""
+def open_store(settings: KnowledgeSettings, url: str | Engine | None = None) -> KnowledgeStore:
+    """The store at ``url`` or on a caller's engine (default: the settings' URL), seeded from the YAML when empty."""
     kb = load_knowledge(settings.data_dir, settings.nlu_dir)
     store = KnowledgeStore(url or settings.store_database_url, contacts=[c.id for c in kb.contacts])
     if store.is_empty():

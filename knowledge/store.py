@@ -8,9 +8,10 @@ A draft names the version it was edited from (optimistic locking): when someone
 saved a newer one meanwhile, the edit is refused with ``StaleEdit``, never merged or
 lost. Every change writes its audit row in its own transaction.
 
-SQLite by default, any SQLAlchemy URL. The tables are made with ``create_all`` (a
-migration will take over). The search reads none of this: ``knowledge_base_from_store``
-turns the published versions into a KnowledgeBase, and ``publish.py`` swaps it in.
+SQLite by default, any SQLAlchemy URL. The tables are made by the api's migrations
+(``Base.metadata`` is handed to Alembic beside the api's own). The search reads none of
+this: ``knowledge_base_from_store`` turns the published versions into a KnowledgeBase,
+and ``publish.py`` swaps it in.
 """
 
 from __future__ import annotations
@@ -230,20 +231,25 @@ def _engine(url: str) -> Engine:
 class KnowledgeStore:
     def __init__(
         self,
-        url: str,
+        url: str | Engine,
         *,
         contacts: Iterable[str] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """``contacts``: the contact ids an answer may name (None: not checked here)."""
-        self.engine = _engine(url)
-        Base.metadata.create_all(self.engine)
+        """``url``: a database URL, or the caller's engine (the api shares one per database).
+
+        ``contacts``: the contact ids an answer may name (None: not checked here). The
+        tables are made by the api's migrations (revision 0004), never here.
+        """
+        self._owns_engine = isinstance(url, str)
+        self.engine = _engine(url) if isinstance(url, str) else url
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._contacts = set(contacts) if contacts is not None else None
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:  # a caller's engine serves others too: the caller closes it
+            self.engine.dispose()
 
     # ---- reading ---------------------------------------------------------------------
     def is_empty(self) -> bool:

@@ -45,7 +45,7 @@ def create_user(database_url: str, name: str, password: str, role: str = "staff"
     """A staff account through the command the README gives (the password on stdin)."""
     command = ["create-user", name, "--role", role, "--password-stdin", "--url", database_url]
     done = subprocess.run(
-        [sys.executable, "-m", "api.staff.accounts", *command],
+        [sys.executable, "-m", "api.staff", *command],
         cwd=PROJECT,
         input=password + "\n",
         capture_output=True,

@@ -26,6 +26,7 @@ from api.staff.accounts import ROLES, AccountError, AccountStore, SessionRow, Us
 from api.staff.auth import SESSION_COOKIE, require_role
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
+from tests.support.databases import migrated
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -48,7 +49,7 @@ class CountingHasher(PasswordHasher):
 
 @pytest.fixture()
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'accounts.db'}"
+    return migrated(f"sqlite:///{tmp_path / 'accounts.db'}")
 
 
 @pytest.fixture()
@@ -372,7 +373,7 @@ def test_state_changing_requests_must_be_json(client: TestClient) -> None:
 
 @slow
 def test_create_admin_from_the_command_line_then_log_in(app: FastAPI, client: TestClient) -> None:
-    command = [sys.executable, "-m", "api.staff.accounts", "create-admin", "Chief", "--password-stdin"]
+    command = [sys.executable, "-m", "api.staff", "create-admin", "Chief", "--password-stdin"]
     url = ["--url", app.state.settings.database_url]
     short = subprocess.run(
         command + url, input="too short\n", cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120

@@ -31,6 +31,7 @@ from actions.wage_summary import ActionAskWageConfirmed
 from api.cases.store import CaseStore, conversation_key
 from api.privacy.vault import Cipher, PiiVault, placeholder
 from knowledge.search import Searcher
+from tests.support.databases import migrated
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +49,12 @@ WAGE_SLOTS = {
 
 @pytest.fixture()
 def store(tmp_path: Path) -> CaseStore:
-    return CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
+    return CaseStore(migrated(f"sqlite:///{tmp_path / 'cases.db'}"))
 
 
 @pytest.fixture()
 def vault(tmp_path: Path) -> PiiVault:
-    return PiiVault(f"sqlite:///{tmp_path / 'cases.db'}", Cipher(Fernet.generate_key()))
+    return PiiVault(migrated(f"sqlite:///{tmp_path / 'cases.db'}"), Cipher(Fernet.generate_key()))
 
 
 @pytest.fixture(autouse=True)

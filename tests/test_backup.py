@@ -48,8 +48,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from api.cases.store import CaseStore, WageIntake
-from api.db.metadata import TABLE_NAMES
 from api.db.migrate import current_revision, head_revision, upgrade
+from api.models import TABLE_NAMES
 from api.ops import backup
 from api.ops.backup import BACKUP_TABLES, LEFT_OUT, BackupError, dump, restore, table_digests, verify
 from api.privacy.vault import Cipher

@@ -104,7 +104,7 @@ def test_a_long_conversation_keeps_getting_answers(system: System) -> None:
 def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> None:
     """The office edits an approved answer; the real bot answers with it at once, no retraining."""
     url = f"sqlite:///{system.scratch / 'cases.db'}"
-    command = [sys.executable, "-m", "api.staff.accounts", "create-user", "editor-e2e", "--role", "editor"]
+    command = [sys.executable, "-m", "api.staff", "create-user", "editor-e2e", "--role", "editor"]
     made = subprocess.run(
         [*command, "--password-stdin", "--url", url],
         input="editor-e2e-password\n",

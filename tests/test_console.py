@@ -27,6 +27,7 @@ from api.staff.accounts import AccountStore
 from api.staff.auth import SESSION_COOKIE
 from knowledge.search import Searcher
 from tests.standins import RasaStandIn
+from tests.support.databases import migrated
 from tests.test_web_channel import CITATION, settings_for
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -199,7 +200,7 @@ def test_every_intent_form_reason_and_channel_has_a_chinese_name() -> None:
 def labels_client(tmp_path: Path) -> Iterator[tuple[TestClient, AccountStore]]:
     app = FastAPI()
     app.include_router(console.router)
-    accounts = AccountStore(f"sqlite:///{tmp_path / 'accounts.db'}")
+    accounts = AccountStore(migrated(f"sqlite:///{tmp_path / 'accounts.db'}"))
     app.dependency_overrides[get_accounts] = lambda: accounts
     with TestClient(app) as client:
         yield client, accounts

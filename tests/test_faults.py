@@ -367,7 +367,7 @@ def create_admin(cluster: Cluster, name: str) -> str:
     password = f"{name}-Pw-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "API_DATABASE_URL": cluster.postgres.url(cluster.postgres.api_db)}
     done = subprocess.run(
-        [sys.executable, "-m", "api.staff.accounts", "create-admin", name, "--password-stdin"],
+        [sys.executable, "-m", "api.staff", "create-admin", name, "--password-stdin"],
         input=password + "\n",
         text=True,
         capture_output=True,

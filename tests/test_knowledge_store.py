@@ -23,6 +23,7 @@ from knowledge.publish import LiveSearcher, Publisher, open_live
 from knowledge.search import Searcher, SearchResult
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import InvalidEdit, KnowledgeStore, StaleEdit, knowledge_base_from_store
+from tests.support.databases import migrated
 
 HOUSING = "answer:housing_public_rental"
 HOUSING_QUESTION = "我们打工的能不能住公租房"
@@ -34,7 +35,7 @@ CLOCK = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 
 @pytest.fixture()
 def store(tmp_path: Path, kb: KnowledgeBase) -> Iterator[KnowledgeStore]:
-    opened = KnowledgeStore(f"sqlite:///{tmp_path / 'knowledge.db'}", contacts=[c.id for c in kb.contacts])
+    opened = KnowledgeStore(migrated(f"sqlite:///{tmp_path / 'knowledge.db'}"), contacts=[c.id for c in kb.contacts])
     opened.import_knowledge(kb)
     yield opened
     opened.close()
@@ -73,7 +74,7 @@ def test_every_imported_entry_passes_the_edit_checks(kb: KnowledgeBase) -> None:
 
 
 def test_a_draft_is_not_seen_until_published(tmp_path: Path, kb: KnowledgeBase) -> None:
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'k.db'}", clock=lambda: CLOCK)
+    store = KnowledgeStore(migrated(f"sqlite:///{tmp_path / 'k.db'}"), clock=lambda: CLOCK)
     store.import_knowledge(kb)
     version = with_answer(store, HOUSING, "新的答复：请到当地住建局问。")
     assert store.entry(HOUSING).draft is not None

@@ -29,11 +29,12 @@ from sqlalchemy.pool import NullPool
 from api.cases.store import CaseStore, WageIntake
 from api.conversations.history import History, StoredMessage
 from api.db.legacy import LegacySchemaError
-from api.db.metadata import combined_metadata, ours
 from api.db.migrate import current_revision, downgrade, head_revision, upgrade
+from api.models import TARGET_METADATA, ours
 from api.privacy.vault import Cipher, PiiVault
 from api.staff.accounts import AccountStore
 from knowledge.loader import PROJECT_ROOT
+from tests.support.databases import pre_migration
 
 LATEST = "0004"  # the newest revision in api/db/migrations/versions
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -96,7 +97,7 @@ def schema_differences(url: str) -> list[Any]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
-            return list(compare_metadata(context, combined_metadata()))
+            return list(compare_metadata(context, TARGET_METADATA))  # type: ignore[arg-type]
     finally:
         engine.dispose()
 
@@ -141,12 +142,12 @@ def test_another_programs_tables_are_left_alone(sqlite_url: str) -> None:
 
 
 def test_every_table_the_app_declares_is_under_the_migrations() -> None:
-    # A new store must add its metadata to api.db.metadata.STORE_METADATA and bring a revision.
+    # A new store must add its metadata to api.models and bring a revision.
     # In a fresh interpreter: what the app imports, not what other tests happened to import.
     probe = (
         "import api.main\n"
         "from sqlalchemy.orm import DeclarativeBase\n"
-        "from api.db.metadata import TABLE_NAMES\n"
+        "from api.models import TABLE_NAMES\n"
         "print(sorted({t for b in DeclarativeBase.__subclasses__() for t in b.metadata.tables} - TABLE_NAMES))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
@@ -233,8 +234,8 @@ def test_parallel_upgrades_of_a_new_postgresql_database_take_turns(postgres_url:
 
 
 def test_a_database_from_before_the_migrations_is_adopted(sqlite_url: str) -> None:
+    pre_migration(sqlite_url, {"wage_cases", "pii_vault", "messages", "feedback"})
     cases, history = CaseStore(sqlite_url), History(sqlite_url)
-    PiiVault(sqlite_url, Cipher(Fernet.generate_key())).engine.dispose()
     case = cases.create(INTAKE, "web:worker-1")
     history.add("web:worker-1", "web", [StoredMessage(role="user", text="你好")])
     cases.engine.dispose()
@@ -251,7 +252,7 @@ def test_a_database_from_before_the_migrations_is_adopted(sqlite_url: str) -> No
 
 def test_an_old_case_store_with_clear_contacts_is_fixed_then_adopted(sqlite_url: str) -> None:
     # Only wage_cases, and still with the phone in clear: the oldest stores looked like this.
-    CaseStore(sqlite_url).engine.dispose()
+    pre_migration(sqlite_url, {"wage_cases"})
     engine = create_engine(sqlite_url, poolclass=NullPool)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE wage_cases DROP COLUMN contact_cipher"))
@@ -268,7 +269,7 @@ def test_an_old_case_store_with_clear_contacts_is_fixed_then_adopted(sqlite_url:
 
 
 def test_a_pre_migration_database_of_another_shape_is_refused(sqlite_url: str) -> None:
-    History(sqlite_url).engine.dispose()
+    pre_migration(sqlite_url, {"messages", "feedback"})
     engine = create_engine(sqlite_url, poolclass=NullPool)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE messages ADD COLUMN surprise TEXT"))

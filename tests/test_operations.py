@@ -28,12 +28,12 @@ from api.conversations.rasa_auth import RasaToken, mint
 from api.handoff.store import HandoffStore
 from api.main import create_app
 from api.privacy.tracker_retention import TrackerRetention
-from api.production import InsecureSettings, check, insecure_settings
-from api.settings import ApiSettings
+from api.settings import ApiSettings, InsecureSettings, check, insecure_settings
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.private_services import PrivateRedis
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
+from tests.support.databases import migrated
 
 PHONE = "13912345678"
 STRONG = "k3J9x-Qe7LmZ2pR8vT4wY6uB1nC5dF0g"
@@ -111,7 +111,7 @@ def intake() -> WageIntake:
 
 
 def test_retention_deletes_old_conversations_and_cases_and_keeps_recent_ones(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
+    url = migrated(f"sqlite:///{tmp_path / 'api.db'}")
     history, handoffs, cases = History(url), HandoffStore(url), CaseStore(url)
     now = datetime.now(UTC)
     history.add("web:old", "web", [StoredMessage(role="user", text="旧的", at=now - timedelta(days=200))])
@@ -186,9 +186,8 @@ def test_production_accepts_real_secrets() -> None:
 def test_production_refuses_placeholders_and_names_them_without_values(
     overrides: dict[str, object], named: str
 ) -> None:
-    settings = production(**overrides)
-    with pytest.raises(InsecureSettings) as refused:
-        create_app(settings)
+    with pytest.raises(InsecureSettings) as refused:  # the settings themselves do not validate
+        create_app(production(**overrides))
     assert named in str(refused.value)
     for value in overrides.values():
         if isinstance(value, str) and len(value) > 3:

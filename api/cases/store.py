@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, inspect, select, text, update
+from sqlalchemy import JSON, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
 CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -27,17 +28,13 @@ STATUS_LABELS = {
 }
 
 
-class Base(DeclarativeBase):
-    pass
-
-
 class CaseRow(Base):
     __tablename__ = "wage_cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_number: Mapped[str] = mapped_column(String(20), unique=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(20), default="received")
     status_note: Mapped[str] = mapped_column(Text, default="")
     conversation: Mapped[str] = mapped_column(String(64), index=True)  # a hash, never the raw id
@@ -90,19 +87,14 @@ def new_case_number(now: datetime) -> str:
     return f"GY-{now:%Y%m%d}-{suffix}"
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _case(row: CaseRow) -> Case:
     return Case(
         case_number=row.case_number,
         status=row.status,
         status_label=STATUS_LABELS.get(row.status, row.status),
         status_note=row.status_note,
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         details={
             "sector": row.sector,
             "employer": row.employer,
@@ -121,19 +113,7 @@ def _case(row: CaseRow) -> Case:
 class CaseStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
-        Base.metadata.create_all(self.engine)
-        self._drop_clear_contacts()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def _drop_clear_contacts(self) -> None:
-        """Stores made before contacts were encrypted held phones in clear: drop that column."""
-        columns = {c["name"] for c in inspect(self.engine).get_columns(CaseRow.__tablename__)}
-        if "contact" in columns:
-            with self.engine.begin() as connection:
-                connection.execute(text("ALTER TABLE wage_cases DROP COLUMN contact"))
-                for name, kind in (("contact_cipher", "TEXT"), ("contact_masked", "VARCHAR(32)")):
-                    if name not in columns:
-                        connection.execute(text(f"ALTER TABLE wage_cases ADD COLUMN {name} {kind} DEFAULT ''"))
 
     def create(self, intake: WageIntake, sender_id: str) -> Case:
         now = datetime.now(UTC)

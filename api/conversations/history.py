@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, delete, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
 HISTORY_LIMIT = 200  # messages a reload brings back
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class MessageRow(Base):
@@ -36,7 +33,7 @@ class MessageRow(Base):
     buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class FeedbackRow(Base):
@@ -45,7 +42,7 @@ class FeedbackRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
     rating: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 @dataclass
@@ -72,7 +69,6 @@ class StoredMessage:
 class History:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
-        Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def add(self, conversation: str, channel: str, messages: list[StoredMessage]) -> None:
@@ -109,7 +105,7 @@ class History:
                 citations=list(r.citations),
                 meta=dict(r.meta),
                 id=r.id,
-                at=r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC),
+                at=r.created_at,
             )
             for r in reversed(rows)
         ]

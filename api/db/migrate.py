@@ -4,7 +4,7 @@
 
 SQLite by default (API_DATABASE_URL), PostgreSQL with a ``postgresql+psycopg://`` URL.
 The api runs ``upgrade`` once at start, before the stores open. A database the stores
-made before there were migrations is adopted (api/db/legacy.py).
+made before there were migrations is adopted by revision 0001 (api/db/legacy.py).
 """
 
 from __future__ import annotations
@@ -64,16 +64,11 @@ def _lock(connection: Connection) -> None:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
-    legacy_db.prepare(url)
     engine = _engine(url)
     try:
         with engine.begin() as connection:
             _lock(connection)
-            config = alembic_config(connection)
-            if legacy_db.is_legacy(connection):
-                legacy_db.check_columns(connection)
-                command.stamp(config, legacy_db.REVISION)
-            command.upgrade(config, revision)
+            command.upgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()
 

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import String, Text, delete, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class StateRow(Base):
@@ -31,21 +28,17 @@ class StateRow(Base):
     status: Mapped[str] = mapped_column(String(10), index=True, default=BOT)
     reason: Mapped[str] = mapped_column(String(40), default="")
     topic: Mapped[str] = mapped_column(String(40), default="")
-    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
     taken_by: Mapped[str] = mapped_column(String(64), default="")
-    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     last_text: Mapped[str] = mapped_column(Text, default="")  # masked, like the history
-    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class TakenByOther(Exception):
     def __init__(self, who: str) -> None:
         super().__init__(who)
         self.who = who
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -81,17 +74,16 @@ def _state(row: StateRow) -> State:
         status=row.status,
         reason=row.reason,
         topic=row.topic,
-        requested_at=_aware(row.requested_at),
+        requested_at=row.requested_at,
         taken_by=row.taken_by,
         last_text=row.last_text,
-        last_at=_aware(row.last_at) or datetime.now(UTC),
+        last_at=row.last_at or datetime.now(UTC),
     )
 
 
 class HandoffStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
-        Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def get(self, conversation: str) -> State | None:

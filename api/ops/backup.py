@@ -22,7 +22,7 @@ Left out on purpose (``LEFT_OUT``):
 
 - ``users``: staff accounts hold password hashes, which a backup file would expose to
   offline guessing; after a restore into a new database, accounts are made again with
-  ``python -m api.staff.accounts create-admin``;
+  ``python -m api.staff create-admin``;
 - ``sessions``: login sessions, short-lived by design; a restored one would log no one in;
 - ``pii_vault``: phone numbers waiting for a form, deleted after 24 hours; a backup
   would keep them far longer;

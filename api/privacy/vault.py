@@ -16,9 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import DateTime, String, Text, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import String, Text, delete, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
 TOKEN_RE = re.compile(r"\[手机号#([0-9a-f]{8})\]")
@@ -74,10 +75,6 @@ class Cipher:
             return None
 
 
-class Base(DeclarativeBase):
-    pass
-
-
 class VaultRow(Base):
     __tablename__ = "pii_vault"
 
@@ -86,13 +83,12 @@ class VaultRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     ciphertext: Mapped[str] = mapped_column(Text)
     masked: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class PiiVault:
     def __init__(self, url: str, cipher: Cipher, vault_hours: float = 24.0) -> None:
         self.engine = shared_engine(url)
-        Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cipher = cipher
         self.vault_hours = vault_hours

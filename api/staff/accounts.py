@@ -4,7 +4,7 @@ Passwords are kept as argon2 hashes; a session is a random token in a cookie, of
 the database keeps only the SHA-256, so a copy of the database opens no session.
 Roles are ordered: staff < editor < admin; a higher role may do what a lower one may.
 
-``python -m api.staff.accounts create-admin NAME`` makes accounts (see api/staff/cli.py).
+``python -m api.staff create-admin NAME`` makes accounts (see api/staff/cli.py).
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
 ROLES = ("staff", "editor", "admin")  # in rising order of what they may do
@@ -37,10 +37,6 @@ class AccountError(ValueError):
     """A request the store refuses (the message is for people)."""
 
 
-class Base(DeclarativeBase):
-    pass
-
-
 class UserRow(Base):
     __tablename__ = "users"
 
@@ -49,7 +45,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SessionRow(Base):
@@ -57,9 +53,9 @@ class SessionRow(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 @dataclass(frozen=True)
@@ -82,11 +78,6 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _user(row: UserRow) -> User:
     return User(id=row.id, username=row.username, role=row.role)
 
@@ -100,7 +91,6 @@ class AccountStore:
         hasher: PasswordHasher | None = None,
     ) -> None:
         self.engine = shared_engine(url)
-        Base.metadata.create_all(self.engine)  # nothing to do once the migrations have run
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.lifetime = timedelta(hours=session_hours)
         self.idle = timedelta(minutes=session_idle_minutes)
@@ -184,8 +174,8 @@ class AccountStore:
             if found is None:
                 return None
             row, user = found
-            last_seen = _aware(row.last_seen)
-            if now >= _aware(row.expires_at) or now - last_seen >= self.idle or not user.active:
+            last_seen = row.last_seen
+            if now >= row.expires_at or now - last_seen >= self.idle or not user.active:
                 session.delete(row)
                 session.commit()
                 return None
@@ -206,9 +196,3 @@ class AccountStore:
             session.commit()
             return int(getattr(result, "rowcount", 0) or 0)
 
-
-if __name__ == "__main__":
-    # The CLI lives in its own module so that this one is imported once, under its own name.
-    from api.staff.cli import main
-
-    sys.exit(main())

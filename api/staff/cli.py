@@ -1,7 +1,7 @@
-"""``python -m api.staff.accounts``: make staff accounts on the configured database.
+"""``python -m api.staff``: make staff accounts on the configured database.
 
-    python -m api.staff.accounts create-admin NAME [--password-stdin] [--url URL]
-    python -m api.staff.accounts create-user NAME --role staff|editor|admin [--password-stdin] [--url URL]
+    python -m api.staff create-admin NAME [--password-stdin] [--url URL]
+    python -m api.staff create-user NAME --role staff|editor|admin [--password-stdin] [--url URL]
 
 The password comes from the first line of stdin (for scripts) or is asked twice;
 it is never an argument, which would leave it in the shell history and the process list.
@@ -19,7 +19,7 @@ from api.staff.accounts import MIN_PASSWORD_CHARS, ROLES, AccountError, AccountS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m api.staff.accounts", description="工友助手 staff accounts")
+    parser = argparse.ArgumentParser(prog="python -m api.staff", description="工友助手 staff accounts")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("create-admin", "create an admin account"), ("create-user", "create an account")):
         command = commands.add_parser(name, help=help_text)

@@ -7,7 +7,7 @@ that pair for a minute, even for the right password, so guessing gains nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from api.staff.auth import (
     json_only,
     set_session_cookie,
 )
+from api.staff.schemas import MeOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -36,18 +37,12 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
 
 
-class MeOut(BaseModel):
-    username: str
-    role: Literal["staff", "editor", "admin"]
-
-
-def _me(user: User) -> dict[str, str]:
-    return {"username": user.username, "role": user.role}
+def _me(user: User) -> MeOut:
+    return MeOut.model_validate({"username": user.username, "role": user.role})
 
 
 @router.post(
     "/login",
-    response_model=MeOut,
     responses=documented(401, 413, 415, 429),
     dependencies=[Depends(json_only)],
 )
@@ -58,7 +53,7 @@ async def login(
     accounts: AccountsDep,
     response: Response,
     body: LoginIn,
-) -> Any:
+) -> MeOut:
     address = request.client.host if request.client else "unknown"
     key = f"login-failures:{normalize_username(body.username)}:{address}"
     if await limits.recall(f"{key}:paused"):
@@ -85,6 +80,6 @@ async def logout(request: Request, settings: SettingsDep, accounts: AccountsDep)
     return response
 
 
-@router.get("/me", response_model=MeOut, responses=documented(401))
-async def me(user: Annotated[User, Depends(current_user)]) -> Any:
+@router.get("/me", responses=documented(401))
+async def me(user: Annotated[User, Depends(current_user)]) -> MeOut:
     return _me(user)

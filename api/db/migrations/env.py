@@ -1,6 +1,6 @@
 """Alembic's environment: run by api.db.migrate, which hands over an open connection.
 
-target_metadata is every store's tables, so autogenerate (``compare_metadata``) can
+target_metadata is every store's tables (api/models.py), so autogenerate (``compare_metadata``) can
 tell whether the revisions still describe the models.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from api.db.metadata import combined_metadata, ours
+from api.models import TARGET_METADATA, ours
 
-target_metadata = combined_metadata()
+target_metadata = list(TARGET_METADATA)
 
 
 def run_on(connection: Connection) -> None:

@@ -4,6 +4,10 @@ Cases (api/cases/store.py), the personal-data vault (api/privacy/vault.py), the
 messages and their feedback (api/conversations/history.py). Written out here, not taken from the
 models, so that this revision stays what it is when the models change.
 
+A database the stores made before there were migrations has some of these tables but
+no ``alembic_version``: this revision adopts it (api/db/legacy.py checks its columns,
+the missing tables are made, the clear contact column of the oldest case stores goes).
+
 Revision ID: 0001
 Revises: none
 """
@@ -13,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from api.db.legacy import INITIAL_COLUMNS, check_columns
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | None = None
@@ -20,6 +26,32 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
+    connection = op.get_bind()
+    existing = set(sa.inspect(connection).get_table_names())
+    if existing & INITIAL_COLUMNS.keys():
+        # Made by the stores before there were migrations: refuse any other shape, then
+        # drop the clear phone column of the oldest case stores (contacts are encrypted).
+        check_columns(connection)
+        _encrypt_contacts(existing)
+    for name, make in MAKERS:
+        if name not in existing:
+            make()
+
+
+def _encrypt_contacts(existing: set[str]) -> None:
+    if "wage_cases" not in existing:
+        return
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("wage_cases")}
+    if "contact" not in columns:
+        return
+    with op.batch_alter_table("wage_cases") as batch:
+        batch.drop_column("contact")
+        for name, kind in (("contact_cipher", sa.Text()), ("contact_masked", sa.String(32))):
+            if name not in columns:
+                batch.add_column(sa.Column(name, kind, nullable=False, server_default=""))
+
+
+def _wage_cases() -> None:
     op.create_table(
         "wage_cases",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,6 +77,8 @@ def upgrade() -> None:
     op.create_index("ix_wage_cases_case_number", "wage_cases", ["case_number"], unique=True)
     op.create_index("ix_wage_cases_conversation", "wage_cases", ["conversation"])
 
+
+def _pii_vault() -> None:
     op.create_table(
         "pii_vault",
         sa.Column("token", sa.String(16), nullable=False),
@@ -58,6 +92,8 @@ def upgrade() -> None:
     op.create_index("ix_pii_vault_conversation", "pii_vault", ["conversation"])
     op.create_index("ix_pii_vault_created_at", "pii_vault", ["created_at"])
 
+
+def _messages() -> None:
     op.create_table(
         "messages",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
@@ -77,6 +113,8 @@ def upgrade() -> None:
     op.create_index("ix_messages_channel", "messages", ["channel"])
     op.create_index("ix_messages_created_at", "messages", ["created_at"])
 
+
+def _feedback() -> None:
     op.create_table(
         "feedback",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
@@ -87,6 +125,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq"),
     )
     op.create_index("ix_feedback_message_id", "feedback", ["message_id"])
+
+
+MAKERS = (("wage_cases", _wage_cases), ("pii_vault", _pii_vault), ("messages", _messages), ("feedback", _feedback))
 
 
 def downgrade() -> None:
