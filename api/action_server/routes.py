@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
+from api.action_server.schemas import ActionOut, WebhookOut
 from api.deps import ExecutorDep, SettingsDep
 from api.errors import documented
 from api.settings import ApiSettings
@@ -39,7 +40,7 @@ def _check_token(settings: ApiSettings, token: str | None) -> None:
         raise HTTPException(status_code=401, detail="action endpoint token missing or wrong")
 
 
-@router.post("/webhook", responses=documented(400, 401, 404, 413, 503))
+@router.post("/webhook", response_model=WebhookOut, responses=documented(400, 401, 404, 413, 503))
 async def webhook(
     request: Request, settings: SettingsDep, executor: ExecutorDep, token: str | None = Query(default=None)
 ) -> Any:
@@ -64,12 +65,13 @@ async def webhook(
         raise HTTPException(status_code=400, detail="malformed action call") from None
     if result is None:
         raise HTTPException(status_code=400, detail="no next_action in the call")
-    return result.model_dump(by_alias=True)
+    # The same keys as rasa-sdk's model_dump(by_alias=True); WebhookOut keeps any it does not name.
+    return WebhookOut.model_validate(result.model_dump(by_alias=True))
 
 
 @router.get("/actions", responses=documented(401, 503))
 def list_actions(
     settings: SettingsDep, executor: ExecutorDep, token: str | None = Query(default=None)
-) -> list[dict[str, str]]:
+) -> list[ActionOut]:
     _check_token(settings, token)
-    return [{"name": a.name} for a in executor.list_actions()]
+    return [ActionOut(name=a.name) for a in executor.list_actions()]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from api.channels import json_api
-from api.channels.web import MessagesOut
+from api.channels.schemas import MessagesOut
 from api.conversations.turn import PAYLOAD_PATTERN
 from api.deps import ConversationsDep, SettingsDep
 from api.errors import documented

@@ -11,6 +11,8 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.channels import json_api
+from api.channels.schemas import HistoryOut
+from api.channels.schemas import MessagesOut as MessagesOut  # re-exported: tests/fuzz validates answers with it
 from api.conversations.turn import PAYLOAD_PATTERN
 from api.deps import ConversationsDep
 from api.errors import documented
@@ -19,26 +21,6 @@ router = APIRouter(prefix="/api/web", tags=["web"])
 
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_PATTERN, description="a random id kept by the page")]
-
-
-class Button(BaseModel):
-    title: str
-    payload: str
-
-
-class Citation(BaseModel):
-    doc: str
-    item: int
-    title: str
-    quote: str
-    departments: list[str]
-
-
-class ReplyOut(BaseModel):
-    id: str
-    text: str
-    buttons: list[Button]
-    citations: list[Citation]
 
 
 class MessageIn(BaseModel):
@@ -55,24 +37,6 @@ class MessageIn(BaseModel):
         if self.text and self.payload:
             raise ValueError("send text or a button payload, not both")
         return self
-
-
-class MessagesOut(BaseModel):
-    replies: list[ReplyOut]
-    handoff: bool
-
-
-class HistoryMessage(BaseModel):
-    id: str
-    role: Literal["user", "bot", "staff"]
-    text: str
-    buttons: list[Button]
-    citations: list[Citation]
-    at: str
-
-
-class HistoryOut(BaseModel):
-    messages: list[HistoryMessage]
 
 
 class FeedbackIn(BaseModel):

@@ -8,7 +8,7 @@ personal data was masked before it was stored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
@@ -19,7 +19,17 @@ from api.channels.registry import ChannelRegistry
 from api.deps import CasesDep, ChannelsDep, HandoffsDep, HistoryDep, SearcherDep
 from api.errors import documented
 from api.handoff.labels import console_labels
+from api.handoff.schemas import (
+    CaseList,
+    CaseOut,
+    ConversationList,
+    ConversationOut,
+    ConversationState,
+    LabelsOut,
+    ReplySent,
+)
 from api.handoff.store import TakenByOther
+from api.knowledge_admin.schemas import SearchOut
 from api.staff.accounts import User
 from api.staff.auth import require_role
 from knowledge.search import MAX_TOP_K
@@ -30,15 +40,15 @@ AUTH_ERRORS = documented(401, 403)
 
 
 @router.get("/labels", responses=AUTH_ERRORS)
-async def labels(user: Staff) -> dict[str, Any]:
+async def labels(user: Staff) -> LabelsOut:
     """Chinese names for intents, handoff reasons, forms and channels; an unlisted code is shown as is."""
-    return console_labels()
+    return LabelsOut.model_validate(console_labels())
 
 
 @router.get("/queue", responses=AUTH_ERRORS)
-async def queue(user: Staff, handoffs: HandoffsDep) -> dict[str, Any]:
+async def queue(user: Staff, handoffs: HandoffsDep) -> ConversationList:
     states = await run_in_threadpool(handoffs.queue)
-    return {"items": [s.to_json() for s in states]}
+    return ConversationList.model_validate({"items": [s.to_json() for s in states]})
 
 
 @router.get("/conversations", responses=AUTH_ERRORS)
@@ -49,21 +59,25 @@ async def conversations(
     status: Annotated[Literal["", "bot", "waiting", "staff"], Query()] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     topic: Annotated[str, Query(max_length=40, description="the bot's intent, e.g. ask_unpaid_wages")] = "",
-) -> dict[str, Any]:
+) -> ConversationList:
     states = await run_in_threadpool(handoffs.recent, channel, status, limit, topic)
-    return {"items": [s.to_json() for s in states]}
+    return ConversationList.model_validate({"items": [s.to_json() for s in states]})
 
 
 @router.get("/conversations/{conversation_id}", responses=documented(401, 403, 404))
-async def conversation(user: Staff, handoffs: HandoffsDep, history: HistoryDep, conversation_id: str) -> dict[str, Any]:
+async def conversation(
+    user: Staff, handoffs: HandoffsDep, history: HistoryDep, conversation_id: str
+) -> ConversationOut:
     state = await run_in_threadpool(handoffs.get, conversation_id)
     if state is None:
         raise HTTPException(status_code=404, detail="没有这个会话")
     messages = await run_in_threadpool(history.messages, conversation_id)
-    return {
-        **state.to_json(),
-        "messages": [{**m.to_json(), "evidence": m.meta.get("evidence")} for m in messages],
-    }
+    return ConversationOut.model_validate(
+        {
+            **state.to_json(),
+            "messages": [{**m.to_json(), "evidence": m.meta.get("evidence")} for m in messages],
+        }
+    )
 
 
 def _taken_conflict(exc: TakenByOther) -> HTTPException:
@@ -71,14 +85,14 @@ def _taken_conflict(exc: TakenByOther) -> HTTPException:
 
 
 @router.post("/conversations/{conversation_id}/take", responses=documented(401, 403, 404, 409))
-async def take(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> dict[str, Any]:
+async def take(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
     try:
         state = await run_in_threadpool(handoffs.take, conversation_id, user.username)
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个会话") from None
     except TakenByOther as exc:
         raise _taken_conflict(exc) from None
-    return state.to_json()
+    return ConversationState.model_validate(state.to_json())
 
 
 class ReplyIn(BaseModel):
@@ -88,7 +102,7 @@ class ReplyIn(BaseModel):
 @router.post("/conversations/{conversation_id}/reply", responses=documented(401, 403, 404, 409))
 async def reply(
     user: Staff, handoffs: HandoffsDep, channels: ChannelsDep, conversation_id: str, body: ReplyIn
-) -> dict[str, Any]:
+) -> ReplySent:
     state = await run_in_threadpool(handoffs.get, conversation_id)
     if state is None:
         raise HTTPException(status_code=404, detail="没有这个会话")
@@ -97,18 +111,18 @@ async def reply(
     registry: ChannelRegistry = channels
     delivered = await registry.tell(conversation_id, body.text.strip())
     await run_in_threadpool(handoffs.touch, conversation_id, state.channel, body.text.strip())
-    return {"delivered": delivered}
+    return ReplySent(delivered=delivered)
 
 
 @router.post("/conversations/{conversation_id}/release", responses=documented(401, 403, 404, 409))
-async def release(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> dict[str, Any]:
+async def release(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
     try:
         state = await run_in_threadpool(handoffs.release, conversation_id, user.username)
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个会话") from None
     except TakenByOther as exc:
         raise _taken_conflict(exc) from None
-    return state.to_json()
+    return ConversationState.model_validate(state.to_json())
 
 
 @router.get("/search", responses=AUTH_ERRORS)
@@ -117,23 +131,22 @@ async def search(
     searcher: SearcherDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 5,
-) -> dict[str, Any]:
+) -> SearchOut:
     """Hit testing: exactly the bot's search, with its scores and evidence."""
     result = await run_in_threadpool(searcher.search, q, top_k)
-    data: dict[str, Any] = result.to_json()
-    return data
+    return SearchOut.model_validate(result.to_json())
 
 
-def _case_json(case: Case) -> dict[str, Any]:
-    return {
-        "case_number": case.case_number,
-        "status": case.status,
-        "status_label": case.status_label,
-        "status_note": case.status_note,
-        "created_at": case.created_at.isoformat(),
-        "updated_at": case.updated_at.isoformat(),
-        "details": case.details,
-    }
+def _case_out(case: Case) -> CaseOut:
+    return CaseOut(
+        case_number=case.case_number,
+        status=case.status,
+        status_label=case.status_label,
+        status_note=case.status_note,
+        created_at=case.created_at.isoformat(),
+        updated_at=case.updated_at.isoformat(),
+        details=case.details,
+    )
 
 
 @router.get("/cases", responses=AUTH_ERRORS)
@@ -142,17 +155,17 @@ async def cases(
     cases: CasesDep,
     status: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
-) -> dict[str, Any]:
+) -> CaseList:
     found = await run_in_threadpool(cases.find, status, q)
-    return {"items": [_case_json(c) for c in found]}
+    return CaseList(items=[_case_out(c) for c in found])
 
 
 @router.get("/cases/{case_number}", responses=documented(401, 403, 404))
-async def case(user: Staff, cases: CasesDep, case_number: str) -> dict[str, Any]:
+async def case(user: Staff, cases: CasesDep, case_number: str) -> CaseOut:
     found = await run_in_threadpool(cases.get, case_number)
     if found is None:
         raise HTTPException(status_code=404, detail="没有这个案件")
-    return _case_json(found)
+    return _case_out(found)
 
 
 class StatusIn(BaseModel):
@@ -161,9 +174,9 @@ class StatusIn(BaseModel):
 
 
 @router.post("/cases/{case_number}/status", responses=documented(401, 403, 404))
-async def set_status(user: Staff, cases: CasesDep, case_number: str, body: StatusIn) -> dict[str, Any]:
+async def set_status(user: Staff, cases: CasesDep, case_number: str, body: StatusIn) -> CaseOut:
     try:
         updated = await run_in_threadpool(cases.set_status, case_number, body.status, body.note)
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个案件") from None
-    return _case_json(updated)
+    return _case_out(updated)

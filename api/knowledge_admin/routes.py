@@ -17,6 +17,18 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KnowledgeStoreDep, PublisherDep
 from api.errors import documented
+from api.knowledge_admin.schemas import (
+    AuditList,
+    AuditRecord,
+    DiffOut,
+    EntryList,
+    EntryOut,
+    EntrySummary,
+    PublishOut,
+    StaleDraftOut,
+    VersionHistory,
+    VersionOut,
+)
 from api.staff.accounts import User
 from api.staff.auth import require_role
 from knowledge.entries import InvalidEdit
@@ -29,60 +41,58 @@ EDIT_ERRORS = documented(400, 401, 403, 409, 415)
 Kind = Literal["", "document", "item", "questions", "answer"]
 
 
-def _version(v: Version | None) -> dict[str, Any] | None:
-    if v is None:
-        return None
-    return {
-        "key": v.key,
-        "version": v.version,
-        "content": v.content,
-        "retired": v.retired,
-        "author": v.author,
-        "created_at": v.created_at.isoformat(),
-        "note": v.note,
-        "effective_date": v.effective_date.isoformat() if v.effective_date else None,
-        "published_at": v.published_at.isoformat() if v.published_at else None,
-        "published_by": v.published_by,
-    }
+def _version(v: Version) -> VersionOut:
+    return VersionOut(
+        key=v.key,
+        version=v.version,
+        content=v.content,
+        retired=v.retired,
+        author=v.author,
+        created_at=v.created_at.isoformat(),
+        note=v.note,
+        effective_date=v.effective_date.isoformat() if v.effective_date else None,
+        published_at=v.published_at.isoformat() if v.published_at else None,
+        published_by=v.published_by,
+    )
 
 
-def _summary(e: EntryState) -> dict[str, Any]:
+def _summary(e: EntryState) -> EntrySummary:
     shown = e.published or e.latest
     content = shown.content or {}
     questions = content.get("questions") or [""]
-    return {
-        "key": e.key,
-        "kind": e.kind,
-        "title": str(content.get("title") or questions[0]),
-        "published_version": e.published_version,
-        "latest_version": e.latest_version,
-        "has_draft": e.draft is not None,
-        "retired": bool(e.published and e.published.retired),
-        "effective_date": shown.effective_date.isoformat() if shown.effective_date else None,
-    }
+    return EntrySummary(
+        key=e.key,
+        kind=e.kind,
+        title=str(content.get("title") or questions[0]),
+        published_version=e.published_version,
+        latest_version=e.latest_version,
+        has_draft=e.draft is not None,
+        retired=bool(e.published and e.published.retired),
+        effective_date=shown.effective_date.isoformat() if shown.effective_date else None,
+    )
 
 
-def _entry(e: EntryState) -> dict[str, Any]:
-    return {
-        "key": e.key,
-        "kind": e.kind,
-        "latest_version": e.latest_version,
-        "published_version": e.published_version,
-        "published": _version(e.published),
-        "draft": _version(e.draft),
-    }
+def _entry(e: EntryState) -> EntryOut:
+    return EntryOut(
+        key=e.key,
+        kind=e.kind,
+        latest_version=e.latest_version,
+        published_version=e.published_version,
+        published=_version(e.published) if e.published else None,
+        draft=_version(e.draft) if e.draft else None,
+    )
 
 
-def _report(r: PublishReport) -> dict[str, Any]:
-    return {
-        "published": [list(p) for p in r.published],
-        "revision": r.revision,
-        "content_hash": r.content_hash,
-        "swapped": r.swapped,
-        "units": r.units,
-        "encoded": r.encoded,
-        "seconds": {k: round(v, 3) for k, v in r.seconds.items()},
-    }
+def _report(r: PublishReport) -> PublishOut:
+    return PublishOut(
+        published=list(r.published),
+        revision=r.revision,
+        content_hash=r.content_hash,
+        swapped=r.swapped,
+        units=r.units,
+        encoded=r.encoded,
+        seconds={k: round(v, 3) for k, v in r.seconds.items()},
+    )
 
 
 async def _guarded(work: Any, *args: Any, **kwargs: Any) -> Any:
@@ -96,18 +106,18 @@ async def _guarded(work: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @router.get("/entries", responses=documented(401, 403))
-async def entries(user: Editor, store: KnowledgeStoreDep, kind: Annotated[Kind, Query()] = "") -> dict[str, Any]:
+async def entries(user: Editor, store: KnowledgeStoreDep, kind: Annotated[Kind, Query()] = "") -> EntryList:
     found = await run_in_threadpool(store.entries, kind or None)
-    return {"items": [_summary(e) for e in found]}
+    return EntryList(items=[_summary(e) for e in found])
 
 
 @router.get("/drafts", responses=documented(401, 403))
-async def drafts(user: Editor, store: KnowledgeStoreDep) -> dict[str, Any]:
-    return {"items": [_summary(e) for e in await run_in_threadpool(store.drafts)]}
+async def drafts(user: Editor, store: KnowledgeStoreDep) -> EntryList:
+    return EntryList(items=[_summary(e) for e in await run_in_threadpool(store.drafts)])
 
 
 @router.get("/entries/{key}", responses=documented(400, 401, 403))
-async def entry(user: Editor, store: KnowledgeStoreDep, key: str) -> dict[str, Any]:
+async def entry(user: Editor, store: KnowledgeStoreDep, key: str) -> EntryOut:
     return _entry(await _guarded(store.entry, key))
 
 
@@ -118,7 +128,14 @@ class DraftIn(BaseModel):
     effective_date: date | None = None
 
 
-@router.put("/entries/{key}/draft", responses=EDIT_ERRORS)
+@router.put(
+    "/entries/{key}/draft",
+    response_model=EntryOut,
+    responses={
+        **EDIT_ERRORS,
+        409: {"model": StaleDraftOut, "description": "someone saved a newer version first: here is its number"},
+    },
+)
 async def save_draft(user: Editor, store: KnowledgeStoreDep, key: str, body: DraftIn) -> Any:
     store = store
     try:
@@ -133,7 +150,7 @@ async def save_draft(user: Editor, store: KnowledgeStoreDep, key: str, body: Dra
         )
     except StaleEdit as exc:
         latest = exc.latest if exc.latest is not None else (await run_in_threadpool(store.entry, key)).latest_version
-        return JSONResponse({"detail": str(exc), "latest_version": latest}, status_code=409)
+        return JSONResponse(StaleDraftOut(detail=str(exc), latest_version=latest).model_dump(), status_code=409)
     except InvalidEdit as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return _entry(await run_in_threadpool(store.entry, key))
@@ -145,7 +162,7 @@ class RetireIn(BaseModel):
 
 
 @router.post("/entries/{key}/retire", responses=EDIT_ERRORS)
-async def retire(user: Editor, store: KnowledgeStoreDep, key: str, body: RetireIn) -> dict[str, Any]:
+async def retire(user: Editor, store: KnowledgeStoreDep, key: str, body: RetireIn) -> EntryOut:
     store = store
     await _guarded(store.retire, key, user.username, body.base_version, note=body.note)
     return _entry(await run_in_threadpool(store.entry, key))
@@ -157,22 +174,22 @@ class PublishIn(BaseModel):
 
 
 @router.post("/publish", responses=EDIT_ERRORS)
-async def publish(user: Editor, publisher: PublisherDep, body: PublishIn) -> dict[str, Any]:
+async def publish(user: Editor, publisher: PublisherDep, body: PublishIn) -> PublishOut:
     report = await _guarded(publisher.publish, body.keys, author=user.username, note=body.note)
     return _report(report)
 
 
 @router.get("/entries/{key}/history", responses=documented(400, 401, 403))
-async def history(user: Editor, store: KnowledgeStoreDep, key: str) -> dict[str, Any]:
+async def history(user: Editor, store: KnowledgeStoreDep, key: str) -> VersionHistory:
     versions = await _guarded(store.history, key)
-    return {"versions": [_version(v) for v in reversed(versions)]}
+    return VersionHistory(versions=[_version(v) for v in reversed(versions)])
 
 
 @router.get("/entries/{key}/diff", responses=documented(400, 401, 403))
 async def diff(
     user: Editor, store: KnowledgeStoreDep, key: str, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
-) -> dict[str, Any]:
-    return {"diff": await _guarded(store.diff, key, a, b)}
+) -> DiffOut:
+    return DiffOut(diff=await _guarded(store.diff, key, a, b))
 
 
 class RollbackIn(BaseModel):
@@ -181,7 +198,7 @@ class RollbackIn(BaseModel):
 
 
 @router.post("/entries/{key}/rollback", responses=EDIT_ERRORS)
-async def rollback(user: Editor, publisher: PublisherDep, key: str, body: RollbackIn) -> dict[str, Any]:
+async def rollback(user: Editor, publisher: PublisherDep, key: str, body: RollbackIn) -> PublishOut:
     report = await _guarded(publisher.rollback, key, body.to_version, author=user.username, note=body.note)
     return _report(report)
 
@@ -189,19 +206,19 @@ async def rollback(user: Editor, publisher: PublisherDep, key: str, body: Rollba
 @router.get("/audit", responses=documented(401, 403))
 async def audit(
     user: Editor, store: KnowledgeStoreDep, key: Annotated[str, Query(max_length=80)] = ""
-) -> dict[str, Any]:
+) -> AuditList:
     rows = await run_in_threadpool(store.audit, key or None)
-    return {
-        "items": [
-            {
-                "id": r.id,
-                "at": r.at.isoformat(),
-                "actor": r.actor,
-                "action": r.action,
-                "key": r.key,
-                "version": r.version,
-                "note": r.note,
-            }
+    return AuditList(
+        items=[
+            AuditRecord(
+                id=r.id,
+                at=r.at.isoformat(),
+                actor=r.actor,
+                action=r.action,
+                key=r.key,
+                version=r.version,
+                note=r.note,
+            )
             for r in rows
         ]
-    }
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SearcherDep, SettingsDep
 from api.errors import documented
+from api.knowledge_admin.schemas import ItemOut, SearchOut, TopicCandidate, TopicOut
 from api.settings import ApiSettings
 from knowledge.loader import item_json
 from knowledge.nlu_export import intent_for
@@ -23,11 +24,11 @@ class SearchRequest(BaseModel):
     top_k: int = Field(default=3, ge=1, le=MAX_TOP_K)
 
 
-def _search(searcher: LiveSearcher, settings: ApiSettings, text: str, top_k: int) -> dict[str, Any]:
+def _search(searcher: LiveSearcher, settings: ApiSettings, text: str, top_k: int) -> SearchOut:
     limit = settings.max_question_chars
     if len(text) > limit:
         raise HTTPException(status_code=400, detail=f"问题太长了（最多 {limit} 字），请说得简短一些")
-    return searcher.search(text, top_k=top_k).to_json()
+    return SearchOut.model_validate(searcher.search(text, top_k=top_k).to_json())
 
 
 @router.get("/search", responses=documented(400, 503))
@@ -36,12 +37,12 @@ def search_get(
     settings: SettingsDep,
     q: Annotated[str, Query(description="the question")],
     top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 3,
-) -> dict[str, Any]:
+) -> SearchOut:
     return _search(searcher, settings, q, top_k)
 
 
 @router.post("/search", responses=documented(400, 413, 503))
-def search_post(searcher: SearcherDep, settings: SettingsDep, body: SearchRequest) -> dict[str, Any]:
+def search_post(searcher: SearcherDep, settings: SettingsDep, body: SearchRequest) -> SearchOut:
     return _search(searcher, settings, body.text, body.top_k)
 
 
@@ -50,7 +51,7 @@ class TopicRequest(BaseModel):
 
 
 @router.post("/topic", responses=documented(413, 503))
-def topic(live: SearcherDep, settings: SettingsDep, body: TopicRequest) -> dict[str, Any]:
+def topic(live: SearcherDep, settings: SettingsDep, body: TopicRequest) -> TopicOut:
     """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here.
 
     POST, so that the worker's words never appear in a URL or an access log.
@@ -60,21 +61,22 @@ def topic(live: SearcherDep, settings: SettingsDep, body: TopicRequest) -> dict[
     searcher = live.current()
     result = searcher.search(body.text[:limit], top_k=3)
     hit = result.hits[0] if result.hits else None
-    return {
-        "in_scope": result.in_scope,
-        "confidence": round(result.confidence, 4),
-        "items": hit.items if hit else [],
-        "intent": intent_for(hit, searcher.kb) if hit else None,
-        "candidates": [
-            {"intent": intent_for(h, searcher.kb), "score": round(h.score, 4), "items": h.items} for h in result.hits
+    return TopicOut(
+        in_scope=result.in_scope,
+        confidence=round(result.confidence, 4),
+        items=hit.items if hit else [],
+        intent=intent_for(hit, searcher.kb) if hit else None,
+        candidates=[
+            TopicCandidate(intent=intent_for(h, searcher.kb), score=round(h.score, 4), items=h.items)
+            for h in result.hits
         ],
-    }
+    )
 
 
 @router.get("/items/{number}", responses=documented(404, 503))
-def item(searcher: SearcherDep, number: int) -> dict[str, Any]:
+def item(searcher: SearcherDep, number: int) -> ItemOut:
     kb = searcher.kb
     try:
-        return item_json(kb, number)
+        return ItemOut.model_validate(item_json(kb, number))
     except KeyError:
         raise HTTPException(status_code=404, detail=f"没有第 {number} 项") from None

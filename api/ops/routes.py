@@ -11,15 +11,16 @@ from starlette.concurrency import run_in_threadpool
 
 from api.container import Container
 from api.deps import MetricsDep, StartingContainerDep
+from api.ops.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+def healthz() -> HealthOut:
     """The process answers: restart it only when this fails."""
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
 def _database_answers(container: Container) -> bool:
@@ -32,22 +33,22 @@ def _database_answers(container: Container) -> bool:
         return False
 
 
-@router.get("/readyz")
-async def readyz(container: StartingContainerDep, response: Response) -> dict[str, object]:
+# Unset fields are left out: while starting, the answer has no "units" at all.
+@router.get(
+    "/readyz",
+    response_model_exclude_unset=True,
+    responses={503: {"model": ReadyOut, "description": "still starting, or the database does not answer"}},
+)
+async def readyz(container: StartingContainerDep, response: Response) -> ReadyOut:
     """Send traffic here only when the knowledge is loaded and the database answers."""
     if container is None:
         response.status_code = 503
-        return {"ready": False, "knowledge": None, "database": None}
+        return ReadyOut(ready=False, knowledge=None, database=None)
     database = await run_in_threadpool(_database_answers, container)
     if not database:
         response.status_code = 503
     searcher = container.searcher
-    return {
-        "ready": database,
-        "knowledge": searcher.kb.content_hash,
-        "units": searcher.index.size,
-        "database": database,
-    }
+    return ReadyOut(ready=database, knowledge=searcher.kb.content_hash, units=searcher.index.size, database=database)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 import numpy as np
@@ -14,6 +14,7 @@ from api.deps import HistoryDep, SearcherDep
 from api.errors import documented
 from api.quality.charts import line_chart
 from api.quality.figures import daily_figures, exchanges, gaps
+from api.quality.schemas import DayFigures, FiguresOut, GapOut, GapReport
 from api.staff.accounts import User
 from api.staff.auth import require_role
 
@@ -33,34 +34,34 @@ def _since(days: int) -> datetime:
 
 
 @router.get("/gaps", responses=documented(401, 403))
-async def gap_report(user: Staff, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> dict[str, Any]:
+async def gap_report(user: Staff, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> GapReport:
     def encode(texts: list[str]) -> np.ndarray:
         vectors: np.ndarray = searcher.embedder.queries(texts)
         return vectors
 
-    def report() -> list[dict[str, Any]]:
+    def report() -> list[GapOut]:
         found = gaps(exchanges(history, _since(days)), encode)
         return [
-            {
-                "question": g.question,
-                "count": g.count,
-                "low_confidence": g.low_confidence,
-                "examples": g.examples,
-                "last_at": g.last_at,
+            GapOut(
+                question=g.question,
+                count=g.count,
+                low_confidence=g.low_confidence,
+                examples=g.examples,
+                last_at=g.last_at,
                 # The shortcut: the admin's new-answer form with this question filled in.
-                "new_answer_url": "/console/admin/answers/new?question=" + quote(g.question),
-            }
+                new_answer_url="/console/admin/answers/new?question=" + quote(g.question),
+            )
             for g in found
         ]
 
-    return {"days": days, "items": await run_in_threadpool(report)}
+    return GapReport(days=days, items=await run_in_threadpool(report))
 
 
 @router.get("/figures", responses=documented(401, 403))
-async def figures(user: Staff, history: HistoryDep, days: Days = 30) -> dict[str, Any]:
+async def figures(user: Staff, history: HistoryDep, days: Days = 30) -> FiguresOut:
     since = _since(days)
     daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
-    return {"days": days, "daily": daily}
+    return FiguresOut(days=days, daily=[DayFigures.model_validate(d) for d in daily])
 
 
 @router.get(
