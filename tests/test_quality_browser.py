@@ -3,8 +3,8 @@
 Workers ask (through the web channel's API): three wordings of one question the bot cannot
 answer, another it cannot answer (with markup in it), and a wage question it answers and
 that gets a 👍. A member of staff opens 质量: the unanswered questions grouped, the totals,
-the charts drawn by the api, the volume by channel and topic. The API behind the tab is
-tested on its own in test_quality.py.
+the charts drawn in the browser from the figures, the volume by channel and topic. The API
+behind the tab is tested on its own in test_quality.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser_support import chromium_browser, create_user, running_api, sqlite_url
 from tests.standins import RasaStandIn
@@ -76,12 +76,19 @@ def workers_ask(server: str) -> None:
         assert rated.status_code == 204, rated.text
 
 
-def charts_loaded(page: Page) -> None:
+METRICS = ["messages", "fallback_rate", "handoff_rate", "satisfaction"]
+
+
+def charts_drawn(page: Page, days: int) -> None:
+    """The four line charts are there, each with its x axis over the period's days."""
     page.wait_for_function(
-        """() => {
-            const images = [...document.querySelectorAll('#gc-quality-charts img')];
-            return images.length === 4 && images.every((img) => img.complete && img.naturalWidth > 0);
-        }"""
+        """(days) => {
+            const figures = [...document.querySelectorAll('#gc-quality-charts figure')];
+            const messages = document.querySelectorAll(
+                '#gc-quality-charts figure[data-metric="messages"] svg .gc-point');
+            return figures.length === 4 && figures.every((f) => f.querySelector('svg')) && messages.length === days;
+        }""",
+        arg=days,
     )
 
 
@@ -99,7 +106,7 @@ def test_quality_tab_shows_gaps_totals_charts_and_volume(browser: Browser, serve
         page.goto(server + "/console")
         expect(page.locator("#gc-me")).to_have_text(f"{STAFF}（工作人员）")
         # Nothing of the tab is fetched before it is opened.
-        assert page.locator("#gc-quality-charts img").count() == 0
+        assert page.locator("#gc-quality-charts figure").count() == 0
 
         page.keyboard.press("Alt+5")
         expect(page.locator("#gc-tab-quality")).to_have_attribute("aria-selected", "true")
@@ -145,22 +152,17 @@ def test_quality_tab_shows_gaps_totals_charts_and_volume(browser: Browser, serve
         expect(topics.locator("tr", has_text="政策外")).to_have_text(re.compile(r"^政策外\s*4$"))
         expect(topics.locator("tr", has_text="欠薪")).to_have_text(re.compile(r"^欠薪\s*1$"))
 
-        # The four charts are the api's SVG, and they load.
-        charts_loaded(page)
-        sources = page.locator("#gc-quality-charts img").evaluate_all("(images) => images.map((i) => i.src)")
-        assert [urlsplit(s).path.rsplit("/", 1)[-1] for s in sources] == [
-            "messages.svg",
-            "fallback_rate.svg",
-            "handoff_rate.svg",
-            "satisfaction.svg",
-        ]
-        assert all("days=30" in s for s in sources), sources
+        # The four charts are drawn in the page, one point a day for the messages.
+        charts_drawn(page, 30)
+        metrics = page.locator("#gc-quality-charts figure").evaluate_all(
+            "(figures) => figures.map((f) => f.dataset.metric)"
+        )
+        assert metrics == METRICS
 
         # Another period: the figures are asked for again and the charts redrawn.
         with page.expect_response(re.compile(r".*/api/console/quality/figures\?days=7$")):
             page.locator("#gc-quality-days").select_option("7")
-        expect(page.locator("#gc-quality-charts img").first).to_have_attribute("src", re.compile(r"days=7"))
-        charts_loaded(page)
+        charts_drawn(page, 7)
         expect(page.locator("#gc-q-messages")).to_have_text("5")
         expect(page).to_have_url(re.compile(r"#quality/7$"))
         expect(page.locator("#gc-quality-updated")).to_contain_text("最近 7 天")
@@ -169,6 +171,99 @@ def test_quality_tab_shows_gaps_totals_charts_and_volume(browser: Browser, serve
         assert page.evaluate("document.documentElement.scrollHeight") <= LAPTOP["height"]
         assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
         assert page.evaluate("window.__xss") is None
+        assert staff.errors == [], staff.errors
+    finally:
+        context.close()
+
+
+def asked_already(server: str, context: BrowserContext) -> None:
+    """The workers' questions, unless the test above asked them already (this module's api is shared)."""
+    figures = context.request.get(server + "/api/console/quality/figures?days=30").json()
+    if not sum(day["messages"] for day in figures["daily"]):
+        workers_ask(server)
+
+
+def signed_in_context(browser: Browser, server: str, **options: Any) -> BrowserContext:
+    context = browser.new_context(locale="zh-CN", **options)
+    context.set_default_timeout(15_000)
+    signed_in = context.request.post(server + "/api/auth/login", data={"username": STAFF, "password": STAFF_PASSWORD})
+    assert signed_in.ok, signed_in.text()
+    return context
+
+
+def test_charts_are_drawn_from_the_one_figures_request(browser: Browser, server: str) -> None:
+    context = signed_in_context(browser, server, viewport=LAPTOP)
+    try:
+        asked_already(server, context)
+        figures = context.request.get(server + "/api/console/quality/figures?days=30").json()["daily"]
+        staff = Watched(context.new_page())
+        page = staff.page
+        requests: list[str] = []
+        page.on("request", lambda sent: requests.append(sent.url))
+        page.goto(server + "/console#quality/30")
+        charts_drawn(page, 30)
+        expect(page.locator("#gc-quality-updated")).to_contain_text("最近 30 天")
+
+        # One figures request for the view, and none of the api's SVG charts.
+        assert [u for u in requests if "/api/console/quality/figures" in u] == [
+            server + "/api/console/quality/figures?days=30"
+        ]
+        assert not [u for u in requests if "/quality/chart/" in u], requests
+
+        # Each chart has a point for each day with a value, at that value (ratios as 0–1).
+        for metric in METRICS:
+            points = page.locator(f'#gc-quality-charts figure[data-metric="{metric}"] .gc-point')
+            drawn = points.evaluate_all("(ps) => ps.map((p) => [p.dataset.key, Number(p.dataset.value)])")
+            expected = [[day["day"], day[metric]] for day in figures if day[metric] is not None]
+            assert drawn == expected, metric
+        fallback = page.locator('#gc-quality-charts figure[data-metric="fallback_rate"] .gc-point').last
+        expect(fallback).to_have_attribute("aria-label", re.compile(r"：80%$"))
+
+        # Hovering a day shows its value.
+        tip = page.locator('#gc-quality-charts figure[data-metric="messages"] .gc-tip')
+        expect(tip).not_to_have_class(re.compile(r"gc-tip-on"))
+        messages = page.locator('#gc-quality-charts figure[data-metric="messages"] .gc-point')
+        messages.last.hover()
+        expect(tip).to_have_class(re.compile(r"gc-tip-on"))
+        expect(tip.locator(".gc-tip-text")).to_have_text(re.compile(r"日：5 条$"))
+
+        # The keyboard: one tab stop per chart (the latest day); ← goes to the day before.
+        assert messages.evaluate_all("(ps) => ps.filter((p) => p.tabIndex === 0).length") == 1
+        messages.last.focus()
+        page.keyboard.press("ArrowLeft")
+        expect(messages.nth(28)).to_be_focused()
+        expect(tip.locator(".gc-tip-text")).to_have_text(re.compile(r"日：0 条$"))
+        page.keyboard.press("Home")
+        expect(messages.first).to_be_focused()
+
+        # The volume as bars, biggest first, by the codes' Chinese names.
+        channel_bars = page.locator("#gc-quality-channel-bars .gc-bar")
+        expect(channel_bars).to_have_count(1)
+        expect(channel_bars.first).to_have_attribute("data-value", "5")
+        expect(channel_bars.first.locator(".gc-bar-label")).to_have_text("网页")
+        topic_bars = page.locator("#gc-quality-topic-bars .gc-bar")
+        expect(topic_bars).to_have_count(2)
+        assert topic_bars.locator(".gc-bar-label").all_text_contents() == ["政策外", "欠薪"]
+        assert topic_bars.evaluate_all("(bars) => bars.map((b) => b.dataset.value)") == ["4", "1"]
+        assert page.locator("#gc-quality-charts [style], #gc-quality [style]").count() == 0
+        assert staff.errors == [], staff.errors
+    finally:
+        context.close()
+
+
+def test_a_tap_on_a_phone_shows_a_days_value(browser: Browser, server: str) -> None:
+    context = signed_in_context(browser, server, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        asked_already(server, context)
+        staff = Watched(context.new_page())
+        page = staff.page
+        page.goto(server + "/console#quality/7")
+        charts_drawn(page, 7)
+        figure = page.locator('#gc-quality-charts figure[data-metric="fallback_rate"]')
+        figure.scroll_into_view_if_needed()
+        figure.locator(".gc-point").last.tap()
+        expect(figure.locator(".gc-tip")).to_have_class(re.compile(r"gc-tip-on"))
+        expect(figure.locator(".gc-tip-text")).to_have_text(re.compile(r"日：80%$"))
         assert staff.errors == [], staff.errors
     finally:
         context.close()

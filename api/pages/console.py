@@ -8,12 +8,11 @@ another origin.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from api.pages.widget import SECURITY_HEADERS, STATIC_DIR
+from api.pages.serving import STATIC_DIR, serve_file
 
 router = APIRouter(tags=["pages"])
 
@@ -62,14 +61,7 @@ ASSETS: dict[str, str] = {
 
 
 def _serve(name: str, media_type: str, request: Request) -> Response:
-    body = (CONSOLE_DIR / name).read_bytes()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {**SECURITY_HEADERS, "ETag": etag}
-    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
-        return Response(status_code=304, headers=headers)
-    # media_type goes in the headers as is: Response would otherwise append its own charset.
-    headers["Content-Type"] = media_type
-    return Response(content=body, headers=headers)
+    return serve_file(CONSOLE_DIR / name, media_type, request)
 
 
 @router.api_route("/console", methods=["GET", "HEAD"], include_in_schema=False)

@@ -1,0 +1,63 @@
+/*
+ * The signed-in member of staff: who it is, the header's name line, and leaving for the
+ * login page (once, however many requests notice the ended session at the same time).
+ */
+import { asText, byId } from "./dom.js";
+import { request } from "./api.js";
+
+export const LOGIN_PATH = "/console/login";
+export const CONSOLE_PATH = "/console";
+export const ROLE_LABELS = { staff: "工作人员", editor: "编辑", admin: "管理员" };
+/** Higher can do more: an admin does all an editor does. */
+export const ROLE_RANK = { staff: 0, editor: 1, admin: 2 };
+
+/** @typedef {{username: string, role: string}} Me */
+
+let leaving = false;
+
+export function goToLogin() {
+  if (!leaving) {
+    leaving = true;
+    window.location.replace(LOGIN_PATH);
+  }
+}
+
+/**
+ * The /api/auth/me answer as a Me, shown in the header as "name（角色）".
+ * @param {any} data
+ * @returns {Me}
+ */
+export function showMe(data) {
+  const me = { username: asText(data.username), role: asText(data.role) };
+  byId("gc-me").textContent = me.username + "（" + (ROLE_LABELS[me.role] || me.role) + "）";
+  return me;
+}
+
+/**
+ * The header's 退出 button: signs out, then to the login page.
+ * @param {() => boolean} [mayLeave] false keeps the page (the user chose to stay)
+ */
+export function wireLogout(mayLeave = () => true) {
+  byId("gc-logout").addEventListener("click", () => {
+    if (mayLeave()) {
+      request("POST", "/api/auth/logout", {}).finally(goToLogin);
+    }
+  });
+}
+
+/**
+ * The address's "#name/rest" (rest decoded; "" when absent or not decodable).
+ * @returns {{name: string, open: string}}
+ */
+export function readHash() {
+  const hash = window.location.hash.replace(/^#/, "");
+  const slash = hash.indexOf("/");
+  const name = slash >= 0 ? hash.slice(0, slash) : hash;
+  let open = "";
+  try {
+    open = slash >= 0 ? decodeURIComponent(hash.slice(slash + 1)) : "";
+  } catch {
+    open = "";
+  }
+  return { name, open };
+}
