@@ -28,21 +28,22 @@ RASA_DATA := --config config.yml --domain bot/domain --data nlu_data bot/data $(
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venv-rasa index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue simulate \
+.PHONY: help venv venv-rasa lock index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue simulate \
   bench-load intent-eval nlu-report calibrate fuzz backup restore clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
-$(STAMP): requirements.txt requirements.lock
-	@echo "==> [1/2] main environment $(VENV) (Python 3.11): torch (CPU), sentence-transformers, faiss, FastAPI …"
+$(STAMP): requirements.txt requirements-dev.txt requirements.lock requirements-dev.lock
+	@echo "==> [1/2] main environment $(VENV) (Python 3.11): torch (CPU), sentence-transformers, faiss, FastAPI, the test tools …"
 	@echo "    about 2–3 minutes the first time; skipped while requirements are unchanged"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
-	@# torch alone and first, pinned: the CPU build lies on disk.
-	$(PY) -m pip install --progress-bar on torch==2.13.0
-	$(PY) -m pip install --progress-bar on -r requirements.txt -c requirements.lock
+	@$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	@# Every package from the hashed lock (runtime and development tools): a file that changed on
+	@# the index is refused. torch's only hash is the CPU build's on disk, so no CUDA build of
+	@# several GB can come in (torch no longer needs installing alone and first).
+	$(PY) -m pip install --progress-bar on --require-hashes -r requirements-dev.lock
 	@touch $@
 
 venv: $(STAMP) ## create or update the main environment (.venv)
@@ -51,11 +52,48 @@ $(RASA_STAMP): requirements-rasa.txt requirements-rasa.lock
 	@echo "==> Rasa environment $(RASA_VENV) (Python 3.10, rasa 3.6.21): about 3–4 minutes, 2.7 GB"
 	@test -n "$(PY310)" || { echo "python3.10 not found: install it (pyenv install 3.10)"; exit 1; }
 	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
-	@$(RASA_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(RASA_VENV)/bin/python -m pip install --progress-bar on -r requirements-rasa.txt -c requirements-rasa.lock
+	@$(RASA_VENV)/bin/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(RASA_VENV)/bin/python -m pip install --progress-bar on --require-hashes -r requirements-rasa.lock
 	@touch $@
 
 venv-rasa: $(RASA_STAMP) ## create or update Rasa's environment (.venv-rasa), for the targets that need Rasa
+
+# The locks: every package of an environment, exactly pinned, with the sha256 of each file the
+# index has for that version; installs use --require-hashes. Made by pip-compile (pip-tools,
+# pinned below) in a Python of the environment's version, so the markers resolve as there:
+#   requirements.lock       <- requirements.txt       the runtime set (the images install it)
+#   requirements-dev.lock   <- requirements-dev.txt   runtime + development tools (.venv); the
+#                              runtime packages are held at the versions requirements.lock has
+#   requirements-rasa.lock  <- requirements-rasa.txt  Rasa's environment (Python 3.10)
+# pip-compile keeps the versions a lock already has and only adds or drops what the .txt
+# files changed; to move one on: make lock LOCK_ARGS='--upgrade-package fastapi'.
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.7.0
+LOCK_TOOLS := .cache/lock-tools
+PIP_COMPILE_311 := $(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py311/bin/pip-compile
+PIP_COMPILE_310 := $(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py310/bin/pip-compile
+LOCK_ARGS ?=
+PIP_COMPILE_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+  --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+
+$(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py%/bin/pip-compile:
+	@echo "==> pip-tools $(PIP_TOOLS_VERSION) for Python $* in $(LOCK_TOOLS)"
+	@rm -rf $(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py$*
+	@$(if $(filter 310,$*),$(PY310),$(PYTHON)) -m venv $(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py$*
+	@$(LOCK_TOOLS)/pip-tools-$(PIP_TOOLS_VERSION)-py$*/bin/python -m pip install --quiet \
+	  pip==$(PIP_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
+
+lock: $(PIP_COMPILE_311) $(PIP_COMPILE_310) ## regenerate the hashed locks from the requirements*.txt (LOCK_ARGS='--upgrade-package X' moves X)
+	@echo "==> requirements.lock (runtime, Python 3.11)"
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE_311) $(PIP_COMPILE_FLAGS) \
+	  -o requirements.lock requirements.txt
+	@echo "==> requirements-dev.lock (runtime + development, Python 3.11)"
+	@sed -nE 's/^([A-Za-z0-9][A-Za-z0-9._-]*==[^ ]+).*/\1/p' requirements.lock > $(LOCK_TOOLS)/runtime-pins.txt
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE_311) $(PIP_COMPILE_FLAGS) \
+	  -c $(LOCK_TOOLS)/runtime-pins.txt -o requirements-dev.lock requirements-dev.txt
+	@echo "==> requirements-rasa.lock (Python 3.10)"
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE_310) $(PIP_COMPILE_FLAGS) \
+	  -o requirements-rasa.lock requirements-rasa.txt
 
 index: venv ## convert the embedding model and build the search index (skipped when current)
 	@echo "==> [2/2] embedding model and search index"
@@ -67,7 +105,10 @@ $(KNOWLEDGE_NLU): $(STAMP) knowledge/data/item_questions.yml knowledge/data/answ
 $(MODEL): | $(RASA_STAMP) $(KNOWLEDGE_NLU)
 	@echo "==> training the Rasa model (NLU and dialogue; about 2 minutes) -> $(MODEL)"
 	@mkdir -p $(MODEL_DIR)
-	$(RASA) train $(RASA_DATA) --out $(MODEL_DIR) --fixed-model-name bot-$(BOT_HASH) --quiet
+	@# One line per component and the DIET/TED epochs (bot/train_progress.py); Rasa's whole
+	@# output goes to .cache/rasa/train.log, and its end is shown if it fails.
+	$(RASA_VENV)/bin/python bot/train_progress.py --log .cache/rasa/train.log -- \
+	  $(RASA) train $(RASA_DATA) --out $(MODEL_DIR) --fixed-model-name bot-$(BOT_HASH)
 	@ls -t $(MODEL_DIR)/bot-*.tar.gz | tail -n +4 | xargs -r rm -f
 
 train: $(MODEL) ## train the Rasa model (skipped while its inputs are unchanged)
@@ -95,7 +136,7 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	echo "      -d '{\"session_id\": \"demo-session-1\", \"text\": \"老板欠我三个月工资不给怎么办\"}'"; \
 	echo "    WeChat: http://$(HOST):$(PORT)/wechat   metrics: http://$(HOST):$(PORT)/metrics"; \
 	echo "    staff console: http://$(HOST):$(PORT)/console   knowledge admin: http://$(HOST):$(PORT)/console/admin"; \
-	echo "      (first account: .venv/bin/python -m api.staff.accounts create-admin NAME)"; \
+	echo "      (first account: .venv/bin/python -m api.staff create-admin NAME)"; \
 	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
@@ -103,9 +144,17 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 run-scaled: index train ## two Rasa and two api processes on the local PostgreSQL and Redis (deploy/local_cluster.py)
 	RASA_MODEL=$(MODEL) $(PY) -m deploy.local_cluster
 
-lint: venv ## ruff and mypy
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> ESLint for the browser scripts (npm ci, from package-lock.json)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: venv $(NODE_STAMP) ## ruff, mypy, the import contracts (lint-imports) and ESLint
 	$(PY) -m ruff check .
-	$(PY) -m mypy knowledge api actions tests deploy
+	$(PY) -m mypy knowledge api actions tests deploy bot/train_progress.py
+	$(VENV)/bin/lint-imports
+	npm run --silent lint
 
 chromium: ## Debian's Chromium for the browser tests (installed when missing)
 	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser tests"; \

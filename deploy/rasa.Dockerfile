@@ -8,12 +8,16 @@
 # need one. To run another model anyway, mount it and set RASA_MODEL to its path.
 
 # 1. The knowledge base's questions as NLU examples (what `make train` adds). The export
-#    needs only PyYAML and pydantic-settings from the main environment, not torch.
+#    needs only PyYAML and pydantic-settings from the main environment, not torch: those and
+#    their dependencies are cut out of the runtime lock, with their hashes (pip refuses to go
+#    on if one of their dependencies were missing from the cut).
 FROM python:3.11-slim-bookworm AS nlu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY requirements.lock ./
-RUN pip install -c requirements.lock PyYAML pydantic pydantic-settings
+RUN awk '/^[a-z0-9]/ { keep = $1 ~ /^(pyyaml|pydantic|pydantic-core|pydantic-settings|annotated-types|typing-extensions|typing-inspection|python-dotenv)==/ } keep' \
+      requirements.lock > nlu.lock \
+    && pip install --require-hashes -r nlu.lock
 COPY knowledge/ knowledge/
 COPY nlu_data/ nlu_data/
 RUN python -m knowledge export-nlu /out/knowledge_nlu.yml
@@ -23,8 +27,10 @@ FROM python:3.10-slim-bookworm AS rasa-env
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
-COPY requirements-rasa.txt requirements-rasa.lock /tmp/
-RUN pip install -r /tmp/requirements-rasa.txt -c /tmp/requirements-rasa.lock
+# Every package from the hashed lock (rasa[jieba] and all it pulls in); a file that changed on
+# the index is refused.
+COPY requirements-rasa.lock /tmp/
+RUN pip install --require-hashes -r /tmp/requirements-rasa.lock
 
 # 3. Training, the same inputs as the Makefile's `train` target.
 FROM rasa-env AS train

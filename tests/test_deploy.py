@@ -578,3 +578,151 @@ def test_the_api_image_holds_every_module_the_api_and_actions_import() -> None:
     assert missing == []
     lexicon = "bot/components/short_replies.yml"
     assert lexicon in copied, "the lexicon the module reads"
+
+
+# ---- requirements and locks --------------------------------------------------------------
+# requirements.txt is what production imports, requirements-dev.txt adds the tools; each
+# .txt has a lock made by `make lock` that pins every package with its hashes.
+LOCKS = {
+    "requirements.txt": "requirements.lock",
+    "requirements-dev.txt": "requirements-dev.lock",
+    "requirements-rasa.txt": "requirements-rasa.lock",
+}
+DEV_TOOLS = frozenset(
+    {
+        "pytest",
+        "pytest-timeout",
+        "hypothesis",
+        "schemathesis",
+        "atheris",
+        "check-jsonschema",
+        "kubernetes-validate",
+        "playwright",
+        "ruff",
+        "mypy",
+        "types-pyyaml",
+        "import-linter",
+    }
+)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_entries(path: Path) -> dict[str, tuple[str, frozenset[str]]]:
+    """A lock's packages: canonical name -> (version, sha256 hashes). Anything but `name==version`
+    followed by `--hash=sha256:…` options (an index URL, a range, a URL, an editable) fails."""
+    entries: dict[str, tuple[str, frozenset[str]]] = {}
+    for line in path.read_text(encoding="utf-8").replace("\\\n", " ").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        requirement, *options = line.split()
+        found = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)", requirement)
+        assert found, f"{path.name}: not an exact pin: {line[:80]}"
+        assert options, f"{path.name}: {requirement} has no hash"
+        hashes = set()
+        for option in options:
+            kind, _, digest = option.removeprefix("--hash=").partition(":")
+            assert option.startswith("--hash=") and kind == "sha256" and SHA256.match(digest), f"{path.name}: {option}"
+            hashes.add(digest)
+        name = canonical(found.group(1))
+        assert name not in entries, f"{path.name}: {name} twice"
+        entries[name] = (found.group(2), frozenset(hashes))
+    assert entries, f"{path.name} is empty"
+    return entries
+
+
+def requirement_pins(path: Path) -> dict[str, str]:
+    """A requirements .txt's packages (following `-r`): canonical name -> its `==` version."""
+    pins: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            pins.update(requirement_pins(path.parent / line.split(None, 1)[1]))
+        elif line:
+            found = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[\w,-]+\])?==(\S+)", line)
+            assert found, f"{path.name}: {line!r} is not an exact pin"
+            pins[canonical(found.group(1))] = found.group(2)
+    return pins
+
+
+def same_release(pinned: str, locked: str) -> bool:
+    """`==2.13.0` is met by 2.13.0+cpu (a local version label, as pip reads it)."""
+    return locked == pinned or ("+" not in pinned and locked.split("+", 1)[0] == pinned)
+
+
+def pip_installs(path: Path) -> list[str]:
+    """The `pip install …` commands of a Dockerfile or Makefile, continuation lines joined."""
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    return [m.group(0) for m in re.finditer(r"pip install[^\n&;]*", text)]
+
+
+@pytest.mark.parametrize("lock", sorted(LOCKS.values()))
+def test_every_lock_pins_every_package_with_hashes(lock: str) -> None:
+    entries = lock_entries(ROOT / lock)
+    assert all(hashes for _, hashes in entries.values())
+
+
+@pytest.mark.parametrize("requirements", sorted(LOCKS))
+def test_the_locks_agree_with_the_requirement_pins(requirements: str) -> None:
+    locked = lock_entries(ROOT / LOCKS[requirements])
+    for name, version in requirement_pins(ROOT / requirements).items():
+        assert name in locked, f"{name} is in {requirements} but not in {LOCKS[requirements]}: make lock"
+        assert same_release(version, locked[name][0]), f"{name}: {version} in {requirements}, {locked[name][0]} locked"
+
+
+def test_the_runtime_lock_is_part_of_the_dev_lock_at_the_same_versions() -> None:
+    runtime = lock_entries(ROOT / "requirements.lock")
+    dev = lock_entries(ROOT / "requirements-dev.lock")
+    assert {name: runtime[name] for name in runtime} == {name: dev.get(name) for name in runtime}
+    assert set(dev) - set(runtime) >= DEV_TOOLS
+
+
+def test_the_runtime_set_has_no_development_tool() -> None:
+    assert DEV_TOOLS & set(requirement_pins(ROOT / "requirements.txt")) == set()
+    assert DEV_TOOLS & set(lock_entries(ROOT / "requirements.lock")) == set()
+    assert set(requirement_pins(ROOT / "requirements-dev.txt")) >= DEV_TOOLS
+
+
+def test_torch_is_locked_to_the_cpu_build_only() -> None:
+    """An unpinned torch pulls a CUDA build of several GB: the lock admits the CPU wheel alone."""
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        entries = lock_entries(ROOT / lock)
+        version, hashes = entries["torch"]
+        assert version.endswith("+cpu") and len(hashes) == 1, f"{lock}: torch {version}, {len(hashes)} hashes"
+        assert not [name for name in entries if name.startswith(("nvidia-", "triton", "cuda-"))], lock
+
+
+def test_the_api_image_installs_only_the_hashed_runtime_lock() -> None:
+    text = API_DOCKERFILE.read_text(encoding="utf-8")
+    copied = {word for line in text.splitlines() if line.startswith("COPY ") for word in shlex.split(line)[1:-1]}
+    assert {c for c in copied if c.startswith("requirements")} == {"requirements.lock"}
+    installs = pip_installs(API_DOCKERFILE)
+    torch_version = lock_entries(ROOT / "requirements.lock")["torch"][0]
+    # torch from the CPU index first, then everything from the lock, hash-checked.
+    assert installs == [
+        f'pip install --no-deps --index-url "$TORCH_INDEX_URL" torch=={torch_version}',
+        "pip install --require-hashes -r requirements.lock",
+    ]
+    assert not DEV_TOOLS & {canonical(word) for word in re.findall(r"[\w.-]+", " ".join(installs))}
+
+
+def test_the_rasa_image_installs_from_hashed_locks() -> None:
+    installs = pip_installs(RASA_DOCKERFILE)
+    assert installs, "no pip install in rasa.Dockerfile"
+    for command in installs:
+        assert "--require-hashes" in command and " -c " not in command, command
+    assert any(command.endswith("-r /tmp/requirements-rasa.lock") for command in installs)
+    assert "requirements-dev" not in RASA_DOCKERFILE.read_text(encoding="utf-8")
+
+
+def test_the_makefile_installs_the_environments_from_the_hashed_locks() -> None:
+    installs = [c for c in pip_installs(ROOT / "Makefile") if " -r " in c]
+    assert installs
+    for command in installs:
+        assert "--require-hashes" in command and re.search(r"-r requirements(-dev|-rasa)\.lock\b", command), command
+    assert any("-r requirements-dev.lock" in c for c in installs)
+    assert any("-r requirements-rasa.lock" in c for c in installs)
