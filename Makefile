@@ -163,7 +163,7 @@ chromium: ## Debian's Chromium for the browser tests (installed when missing)
 test: index train lint validate chromium ## lint, validate the bot, then every test (unit, model, CLI, API, Rasa end to end)
 	RASA_MODEL=$(MODEL) $(PY) -m pytest
 
-test-fast: venv ## only the tests that load no model
+test-fast: venv chromium ## every test that needs neither the embedding model nor Rasa (the app runs on a stand-in embedder)
 	$(PY) -m pytest -m "not slow"
 
 eval: index ## retrieval quality on EVAL_FILE (default: shared/eval), with baselines

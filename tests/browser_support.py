@@ -26,7 +26,9 @@ from tests.standins import STANDIN_JWT_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(__file__).resolve().parent.parent
-APP_FACTORY = "api.main:create_app"
+# The whole app, on the stand-in embedder: the pages need the app, not the model's retrieval.
+STANDIN_APP = "tests.support.app:create_standin_app"
+REAL_APP = "api.main:create_app"  # loads the embedding model: for tests marked slow
 START_TIMEOUT_S = 90
 
 
@@ -78,8 +80,10 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 
 
 @contextmanager
-def running_api(folder: Path, rasa_url: str, database_url: str | None = None) -> Iterator[str]:
-    """The real api on a free port until the block ends; its log is in ``folder/server.log``."""
+def running_api(
+    folder: Path, rasa_url: str, database_url: str | None = None, factory: str = STANDIN_APP
+) -> Iterator[str]:
+    """The api on a free port until the block ends; its log is in ``folder/server.log``."""
     port = free_port()
     env = {
         **os.environ,
@@ -92,7 +96,7 @@ def running_api(folder: Path, rasa_url: str, database_url: str | None = None) ->
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port)],
             cwd=PROJECT,
             env=env,
             stdout=log,

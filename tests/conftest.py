@@ -1,4 +1,8 @@
-"""Shared fixtures. The model and the index load once per session (marked slow)."""
+"""Shared fixtures. The model and the index load once per session, for tests marked slow.
+
+Tests not marked slow get the stand-in searcher (``standin_searcher``) and cannot load the model
+or start Rasa: ``make test-fast`` runs exactly them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import DATA_DIR, NLU_DIR, PROJECT_ROOT, KnowledgeBase, load_knowledge
+from knowledge.search import Searcher
 from knowledge.settings import KnowledgeSettings
 from tests.system import System, trained_model
 
@@ -38,6 +43,42 @@ def searcher(settings: KnowledgeSettings, kb: KnowledgeBase, embedder):  # type:
     from knowledge.search import open_searcher
 
     return open_searcher(settings, kb=kb, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def standin_searcher() -> Searcher:
+    """The real searcher on the stand-in embedder: for tests of the app, not of the retrieval."""
+    from tests.support.embedder import standin_searcher as build
+
+    return build()
+
+
+@pytest.fixture()
+def app_searcher(request: pytest.FixtureRequest, standin_searcher: Searcher) -> Searcher:
+    """The real searcher for a test marked slow, the stand-in for any other."""
+    if request.node.get_closest_marker("slow"):
+        real: Searcher = request.getfixturevalue("searcher")
+        return real
+    return standin_searcher
+
+
+MODEL_FIXTURES = frozenset({"embedder", "searcher", "system"})
+
+
+@pytest.fixture(autouse=True)
+def _model_and_rasa_only_when_marked_slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps the marks true: a test not marked slow can load neither the model nor Rasa."""
+    if request.node.get_closest_marker("slow"):
+        return
+    if used := MODEL_FIXTURES & set(request.fixturenames):
+        pytest.fail(
+            f"uses {', '.join(sorted(used))}: mark it slow, or use the stand-in (standin_searcher)", pytrace=False
+        )
+
+    def refuse(*_: object, **__: object) -> None:
+        raise RuntimeError("this test loads the embedding model: mark it slow, or use the stand-in (standin_searcher)")
+
+    monkeypatch.setattr("knowledge.embedder.Embedder.__init__", refuse)
 
 
 @pytest.fixture()

@@ -206,8 +206,6 @@ def test_the_command_asks_for_the_password_twice(db_url: str, monkeypatch: pytes
 
 # ---- through the app ----
 
-slow = pytest.mark.slow
-
 
 # Test-only routes, one per role, that answer with the caller's name.
 probe = APIRouter(prefix="/test-only")
@@ -232,7 +230,7 @@ async def admin_only(user: AdminUser) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iterator[TestClient]:
+def running(tmp_path_factory: pytest.TempPathFactory, standin_searcher: Searcher) -> Iterator[TestClient]:
     """One app for the module (its lifespan runs once); users staff1, editor1, admin1."""
     scratch = tmp_path_factory.mktemp("accounts-app")
     settings = ApiSettings(
@@ -242,7 +240,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Ite
         rasa_jwt_secret="accounts-test-jwt-secret-0123456789",
         login_failures_per_minute=3,
     )
-    application = create_app(settings, searcher=searcher)
+    application = create_app(settings, searcher=standin_searcher)
     application.include_router(probe)
     with TestClient(application) as test_client:  # runs the lifespan: migrations, stores
         for role in ROLES:
@@ -267,7 +265,6 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> int:
     return client.post("/api/auth/login", json={"username": username, "password": password}).status_code
 
 
-@slow
 def test_login_sets_a_strict_http_only_cookie_and_me_tells_who(client: TestClient) -> None:
     response = client.post("/api/auth/login", json={"username": "editor1", "password": PASSWORD})
     assert response.status_code == 200
@@ -280,7 +277,6 @@ def test_login_sets_a_strict_http_only_cookie_and_me_tells_who(client: TestClien
     assert client.get("/api/auth/me").json() == {"username": "editor1", "role": "editor"}
 
 
-@slow
 def test_the_cookie_is_secure_when_the_settings_say_so(app: FastAPI, client: TestClient) -> None:
     settings = app.state.settings
     settings.cookie_secure = True
@@ -291,7 +287,6 @@ def test_the_cookie_is_secure_when_the_settings_say_so(app: FastAPI, client: Tes
     assert "secure" in {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
 
 
-@slow
 def test_logout_ends_the_session_on_the_server(client: TestClient) -> None:
     assert login(client, "staff1") == 200
     token = client.cookies[SESSION_COOKIE]
@@ -304,13 +299,11 @@ def test_logout_ends_the_session_on_the_server(client: TestClient) -> None:
     assert response.status_code == 401 and response.json() == {"detail": "登录已过期，请重新登录"}
 
 
-@slow
 def test_without_a_session_me_is_401(client: TestClient) -> None:
     response = client.get("/api/auth/me")
     assert response.status_code == 401 and response.json() == {"detail": "请先登录"}
 
 
-@slow
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client: TestClient) -> None:
     wrong = client.post("/api/auth/login", json={"username": "admin1", "password": "not the password"})
     unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "not the password"})
@@ -319,7 +312,6 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client: TestCl
     assert "set-cookie" not in wrong.headers and "set-cookie" not in unknown.headers
 
 
-@slow
 def test_repeated_failures_pause_that_username_from_that_address(
     client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -333,7 +325,6 @@ def test_repeated_failures_pause_that_username_from_that_address(
     assert login(client, "staff1") == 200  # other accounts are not locked out
 
 
-@slow
 @pytest.mark.parametrize("needed", ROLES)
 @pytest.mark.parametrize("who", [None, *ROLES])
 def test_role_checks(client: TestClient, who: str | None, needed: str) -> None:
@@ -353,7 +344,6 @@ def test_role_checks(client: TestClient, who: str | None, needed: str) -> None:
         assert set(response.json()) == {"detail"}
 
 
-@slow
 def test_state_changing_requests_must_be_json(client: TestClient) -> None:
     assert login(client, "admin1") == 200
     assert client.post("/test-only/editor", json={}).status_code == 200
@@ -371,7 +361,6 @@ def test_state_changing_requests_must_be_json(client: TestClient) -> None:
     assert client.post("/api/auth/logout", data={"a": "b"}).status_code == 415
 
 
-@slow
 def test_create_admin_from_the_command_line_then_log_in(app: FastAPI, client: TestClient) -> None:
     command = [sys.executable, "-m", "api.staff", "create-admin", "Chief", "--password-stdin"]
     url = ["--url", app.state.settings.database_url]

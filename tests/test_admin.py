@@ -17,16 +17,17 @@ from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import settings_for
 
-pytestmark = pytest.mark.slow
-
 KEY = "answer:wages_owed"
 QUESTION = "老板拖欠工资不给怎么办"
 MARK = "（本条由测试修改：请带好身份证。）"
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
-    with RasaStandIn() as rasa, TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as test_client:
+def client(tmp_path: Path, standin_searcher: Searcher) -> Iterator[TestClient]:
+    with (
+        RasaStandIn() as rasa,
+        TestClient(create_app(settings_for(tmp_path, rasa.url), standin_searcher)) as test_client,
+    ):
         accounts = test_client.app.state.container.accounts  # type: ignore[attr-defined]
         accounts.create_user("editor1", "editor-password-1", "editor")
         accounts.create_user("staff1", "staff-password-1", "staff")
@@ -141,10 +142,15 @@ def test_publishing_while_workers_ask_never_errs_or_mixes(client: TestClient) ->
     assert len(texts_by_version) >= 2 and old_text in {t for ts in texts_by_version.values() for t in ts}
 
 
-def test_another_api_process_serves_the_published_text_within_seconds(tmp_path: Path, searcher: Searcher) -> None:
+def test_another_api_process_serves_the_published_text_within_seconds(
+    tmp_path: Path, standin_searcher: Searcher
+) -> None:
     with RasaStandIn() as rasa:
         settings = settings_for(tmp_path, rasa.url, knowledge_refresh_s=0.3)
-        with TestClient(create_app(settings, searcher)) as first, TestClient(create_app(settings, searcher)) as second:
+        with (
+            TestClient(create_app(settings, standin_searcher)) as first,
+            TestClient(create_app(settings, standin_searcher)) as second,
+        ):
             first.app.state.container.accounts.create_user("editor1", "editor-password-1", "editor")  # type: ignore[attr-defined]
             sign_in(first, "editor1")
             assert edit(first, MARK, base=1).status_code == 200

@@ -1,4 +1,4 @@
-"""The knowledge endpoints over HTTP, on the real searcher."""
+"""The knowledge endpoints over HTTP, on the real standin_searcher."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from api.main import create_app
 from api.settings import ApiSettings
 from knowledge.search import Searcher
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
-def client(searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(standin_searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     scratch = tmp_path_factory.mktemp("api")
     settings = ApiSettings(
         database_url=f"sqlite:///{scratch / 'api.db'}",
         pii_key_file=str(scratch / "pii.key"),
         rasa_jwt_secret="api-test-jwt-secret-0123456789abcdef",
     )
-    with TestClient(create_app(settings, searcher=searcher)) as test_client:  # the lifespan runs: ready
+    with TestClient(create_app(settings, searcher=standin_searcher)) as test_client:  # the lifespan runs: ready
         yield test_client
 
 

@@ -31,7 +31,6 @@ from tests.support.databases import migrated
 from tests.test_web_channel import CITATION, settings_for
 
 PROJECT = Path(__file__).resolve().parent.parent
-slow = pytest.mark.slow
 
 JSON = {"Content-Type": "application/json"}
 EVIDENCE = {"intent": "ask_unpaid_wages", "confidence": 0.91, "in_scope": True, "hits": [{"items": [3]}]}
@@ -50,8 +49,8 @@ def rasa() -> Iterator[RasaStandIn]:
 
 
 @pytest.fixture()
-def app_client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as client:
+def app_client(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(tmp_path, rasa.url), standin_searcher)) as client:
         accounts = client.app.state.container.accounts  # type: ignore[attr-defined]
         accounts.create_user("wang", "wang-password-1", "staff")
         accounts.create_user("li", "li-password-22", "staff")
@@ -67,13 +66,11 @@ def worker(client: TestClient, text: str, session: str = "worker-0001") -> Any:
     return client.post("/api/web/messages", json={"session_id": session, "text": text}).json()
 
 
-@slow
 def test_the_console_needs_a_signed_in_staff_member(app_client: TestClient) -> None:
     for path in ("/api/console/queue", "/api/console/conversations", "/api/console/cases", "/api/console/search?q=x"):
         assert app_client.get(path).status_code == 401, path
 
 
-@slow
 def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaStandIn) -> None:
     worker(app_client, "老板欠我工资")
     worker(app_client, "转人工")
@@ -106,7 +103,6 @@ def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaSt
     assert worker(app_client, "再问一个")["replies"][0]["text"] == "可以找劳动保障监察。"  # the bot is back
 
 
-@slow
 def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestClient) -> None:
     worker(app_client, "转人工")
     sign_in(app_client, "wang", "wang-password-1")
@@ -118,16 +114,17 @@ def test_a_conversation_one_person_has_is_not_taken_by_another(app_client: TestC
     assert app_client.post("/api/console/conversations/web:worker-0001/reply", json={"text": "hi"}).status_code == 409
 
 
-@slow
-def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, searcher: Searcher) -> None:
-    with RasaStandIn(status=500) as broken, TestClient(create_app(settings_for(tmp_path, broken.url), searcher)) as c:
+def test_a_failed_bot_turn_puts_the_conversation_in_the_queue(tmp_path: Path, standin_searcher: Searcher) -> None:
+    with (
+        RasaStandIn(status=500) as broken,
+        TestClient(create_app(settings_for(tmp_path, broken.url), standin_searcher)) as c,
+    ):
         c.app.state.container.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
         worker(c, "欠薪")
         sign_in(c, "wang", "wang-password-1")
         assert [q["reason"] for q in c.get("/api/console/queue").json()["items"]] == ["bot_failed"]
 
 
-@slow
 def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: TestClient) -> None:
     store = app_client.app.state.container.cases  # type: ignore[attr-defined]
     intake = WageIntake(
@@ -147,11 +144,10 @@ def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: Test
     ]
 
 
-@slow
-def test_hit_testing_is_the_bots_own_search(app_client: TestClient, searcher: Searcher) -> None:
+def test_hit_testing_is_the_bots_own_search(app_client: TestClient, standin_searcher: Searcher) -> None:
     sign_in(app_client, "wang", "wang-password-1")
     hits = app_client.get("/api/console/search", params={"q": "老板欠我三个月工资不给怎么办"}).json()["hits"]
-    expected = searcher.search("老板欠我三个月工资不给怎么办", 5).hits
+    expected = standin_searcher.search("老板欠我三个月工资不给怎么办", 5).hits
     assert [(h["items"], round(h["score"], 4)) for h in hits] == [(h.items, round(h.score, 4)) for h in expected]
     assert 3 in hits[0]["items"] and hits[0]["quotes"]
 

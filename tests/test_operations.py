@@ -44,7 +44,7 @@ FERNET = "mF3v0hKq3y8m8b2dUQvFQeZ6xj8Yp2Hn0tXqL1c9a2E="
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
+def client(tmp_path: Path, standin_searcher: Searcher) -> Iterator[TestClient]:
     with RasaStandIn() as rasa:
         settings = ApiSettings(
             database_url=f"sqlite:///{tmp_path / 'api.db'}",
@@ -52,11 +52,10 @@ def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
             rasa_urls=rasa.url,
             rasa_jwt_secret=STANDIN_JWT_SECRET,
         )
-        with TestClient(create_app(settings, searcher)) as test_client:
+        with TestClient(create_app(settings, standin_searcher)) as test_client:
             yield test_client
 
 
-@pytest.mark.slow
 def test_metrics_count_turns_and_requests_by_route_without_personal_data(client: TestClient) -> None:
     session = "metrics-session-0001"
     reply = client.post("/api/web/messages", json={"session_id": session, "text": f"我电话{PHONE}，老板欠薪"})
@@ -70,7 +69,6 @@ def test_metrics_count_turns_and_requests_by_route_without_personal_data(client:
     assert session not in body and PHONE not in body and "欠薪" not in body
 
 
-@pytest.mark.slow
 def test_readiness_needs_the_database(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] is True
@@ -244,7 +242,6 @@ def test_limits_fail_fast_without_redis_and_use_it_again_at_once_after_a_restart
 # --- security headers on every answer ----------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_every_answer_carries_the_security_headers_and_the_csp(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()["paths"]
     in_schema = [path for path, ops in schema.items() if "get" in ops and "{" not in path]

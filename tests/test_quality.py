@@ -15,8 +15,6 @@ from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
 
-pytestmark = pytest.mark.slow
-
 IN_SCOPE = {"intent": "ask_unpaid_wages", "confidence": 0.9, "in_scope": True, "hits": []}
 OUT_OF_SCOPE = {"intent": "out_of_scope", "confidence": 0.8, "in_scope": False, "hits": []}
 
@@ -31,8 +29,11 @@ def bot(sender: str, message: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
-    with RasaStandIn(bot) as rasa, TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as test_client:
+def client(tmp_path: Path, app_searcher: Searcher) -> Iterator[TestClient]:
+    with (
+        RasaStandIn(bot) as rasa,
+        TestClient(create_app(settings_for(tmp_path, rasa.url), app_searcher)) as test_client,
+    ):
         test_client.app.state.container.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
         yield test_client
 
@@ -42,6 +43,7 @@ def ask(client: TestClient, text: str, session: str) -> dict[str, Any]:
     return reply
 
 
+@pytest.mark.slow  # grouping by meaning needs the real model
 def test_gaps_group_similar_unanswered_questions(client: TestClient) -> None:
     for i, text in enumerate(
         ["离婚了孩子归谁", "离婚以后孩子抚养权归谁", "跟老婆离婚了娃判给谁", "驾照怎么考", "老板欠工资"]

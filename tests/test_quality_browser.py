@@ -18,11 +18,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser_support import chromium_browser, create_user, running_api, sqlite_url
+from tests.browser_support import REAL_APP, chromium_browser, create_user, running_api, sqlite_url
 from tests.standins import RasaStandIn
 from tests.test_console_browser import LAPTOP, Watched
 
-pytestmark = pytest.mark.browser
+# The gaps are grouped by meaning: the real model (slow).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 STAFF, STAFF_PASSWORD = "zhou.qi", "zhou-qi-password-1"
 IN_SCOPE = {"intent": "ask_unpaid_wages", "confidence": 0.9, "in_scope": True, "hits": []}
@@ -45,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("quality")
     database = sqlite_url(folder)
     create_user(database, STAFF, STAFF_PASSWORD)
-    with RasaStandIn(respond) as rasa, running_api(folder, rasa.url, database) as base:
+    with RasaStandIn(respond) as rasa, running_api(folder, rasa.url, database, REAL_APP) as base:
         yield base
 
 

@@ -155,8 +155,11 @@ def bot(sender: str, message: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
-    with RasaStandIn(bot) as rasa, TestClient(create_app(settings_for(tmp_path, rasa.url), searcher)) as test_client:
+def client(tmp_path: Path, standin_searcher: Searcher) -> Iterator[TestClient]:
+    with (
+        RasaStandIn(bot) as rasa,
+        TestClient(create_app(settings_for(tmp_path, rasa.url), standin_searcher)) as test_client,
+    ):
         container = test_client.app.state.container  # type: ignore[attr-defined]
         container.accounts.create_user("wang", "wang-password-1", "staff")
         container.accounts.create_user("editor1", "editor-password-1", "editor")
@@ -174,7 +177,6 @@ def sign_in(client: TestClient, who: str, password: str) -> Any:
     return same(MeOut, client.post("/api/auth/login", json={"username": who, "password": password}))
 
 
-@pytest.mark.slow
 def test_the_console_answers_match_their_models(client: TestClient) -> None:
     handoffs = client.app.state.container.handoffs  # type: ignore[attr-defined]
     history = client.app.state.container.history  # type: ignore[attr-defined]
@@ -211,7 +213,6 @@ def test_the_console_answers_match_their_models(client: TestClient) -> None:
     same(SearchOut, client.get("/api/console/search", params={"q": "老板欠我三个月工资不给怎么办"}))
 
 
-@pytest.mark.slow
 def test_the_quality_answers_match_their_models(client: TestClient) -> None:
     sign_in(client, "wang", "wang-password-1")
     gaps = same(GapReport, client.get("/api/console/quality/gaps"))
@@ -221,11 +222,10 @@ def test_the_quality_answers_match_their_models(client: TestClient) -> None:
     assert figures["daily"][-1]["messages"] == 3 and isinstance(figures["daily"][-1]["fallback_rate"], float)
 
 
-@pytest.mark.slow
-def test_the_knowledge_answers_match_their_models(client: TestClient, searcher: Searcher) -> None:
+def test_the_knowledge_answers_match_their_models(client: TestClient, standin_searcher: Searcher) -> None:
     question = "老板拖欠工资不给怎么办"
     found = same(SearchOut, client.get("/api/knowledge/search", params={"q": question}))
-    assert found == searcher.search(question, top_k=3).to_json()
+    assert found == standin_searcher.search(question, top_k=3).to_json()
     assert found["hits"][0]["citations"] and found["hits"][0]["signals"]
     same(SearchOut, client.post("/api/knowledge/search", json={"text": "火星上能领社保吗"}))
     topic = same(TopicOut, client.post("/api/knowledge/topic", json={"text": question}))
@@ -234,7 +234,6 @@ def test_the_knowledge_answers_match_their_models(client: TestClient, searcher: 
     assert item["item"] == 3 and item["clauses"] and item["doc"]
 
 
-@pytest.mark.slow
 def test_the_admin_answers_match_their_models(client: TestClient) -> None:
     sign_in(client, "editor1", "editor-password-1")
     entries = same(EntryList, client.get("/api/admin/entries"))["items"]
@@ -263,10 +262,9 @@ def test_the_admin_answers_match_their_models(client: TestClient) -> None:
     assert {"draft", "publish", "rollback", "retire"} <= {a["action"] for a in audit}
 
 
-@pytest.mark.slow
-def test_the_action_endpoint_lists_its_actions(tmp_path: Path, searcher: Searcher) -> None:
+def test_the_action_endpoint_lists_its_actions(tmp_path: Path, standin_searcher: Searcher) -> None:
     with RasaStandIn() as rasa:
-        app = create_app(settings_for(tmp_path, rasa.url, actions_token="t0ken"), searcher)
+        app = create_app(settings_for(tmp_path, rasa.url, actions_token="t0ken"), standin_searcher)
         with TestClient(app) as test_client:
             actions = test_client.get("/actions", params={"token": "t0ken"})
             assert actions.status_code == 200

@@ -18,17 +18,15 @@ from knowledge.search import Searcher
 from tests.standins import RasaStandIn
 from tests.test_web_channel import settings_for
 
-pytestmark = pytest.mark.slow
-
 NEEDS = {"/api/console/": "staff", "/api/admin/": "editor"}
 RANK = {"anonymous": 0, "staff": 1, "editor": 2, "admin": 3}
 PASSWORD = "role-test-password"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, standin_searcher: Searcher) -> Iterator[TestClient]:
     tmp = Path(tmp_path_factory.mktemp("roles"))
-    with RasaStandIn() as rasa, TestClient(create_app(settings_for(tmp, rasa.url), searcher)) as test_client:
+    with RasaStandIn() as rasa, TestClient(create_app(settings_for(tmp, rasa.url), standin_searcher)) as test_client:
         for role in ("staff", "editor", "admin"):
             test_client.app.state.container.accounts.create_user(f"user-{role}", PASSWORD, role)  # type: ignore[attr-defined]
         yield test_client

@@ -6,7 +6,7 @@ in signed in, so the console's, the quality pages' and the editors' answers are 
 not only their 401s: reads as an editor (who may read everything), writes as a staff member
 (so that generated calls never publish, retire or roll back the knowledge; they get 403).
 
-The app runs as a real HTTP server (uvicorn in a thread) with the real searcher and
+The app runs as a real HTTP server (uvicorn in a thread) with the real standin_searcher and
 stores; Rasa is the stand-in, so thousands of generated requests stay fast.
 """
 
@@ -34,15 +34,13 @@ from deploy.local_cluster import free_port
 from knowledge.search import Searcher
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 
-pytestmark = pytest.mark.slow
-
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 READER = ("fuzz-editor", "fuzz-editor-password-1", "editor")
 WRITER = ("fuzz-staff", "fuzz-staff-password-1", "staff")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, standin_searcher: Searcher) -> Iterator[str]:
     scratch = Path(tmp_path_factory.mktemp("fuzz"))
     with RasaStandIn() as rasa:
         app_settings = ApiSettings(
@@ -55,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iter
             rate_per_minute=100_000,
         )
         port = free_port()
-        app = create_app(app_settings, searcher)
+        app = create_app(app_settings, standin_searcher)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         running = uvicorn.Server(config)
         thread = threading.Thread(target=running.run, daemon=True)

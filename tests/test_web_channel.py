@@ -19,8 +19,6 @@ from api.settings import ApiSettings
 from knowledge.search import Searcher
 from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 
-pytestmark = pytest.mark.slow
-
 CITATION = {"doc": "plan", "item": 3, "title": "根治拖欠农民工工资", "quote": "……", "departments": ["省人社厅"]}
 PHONE = "13812345678"
 
@@ -53,9 +51,9 @@ def rasa() -> Iterator[RasaStandIn]:
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
+def client(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
     settings = settings_for(tmp_path, rasa.url, rate_per_minute=5, channel_api_keys="k-one,k-two")
-    with TestClient(create_app(settings, searcher=searcher)) as test_client:
+    with TestClient(create_app(settings, searcher=standin_searcher)) as test_client:
         yield test_client
 
 
@@ -126,17 +124,20 @@ def test_emoji_and_mixed_scripts_pass_through(client: TestClient, rasa: RasaStan
     ],
 )
 def test_rasa_failure_is_an_apology_with_the_hotline(
-    tmp_path: Path, searcher: Searcher, standin: RasaStandIn, why: str
+    tmp_path: Path, standin_searcher: Searcher, standin: RasaStandIn, why: str
 ) -> None:
-    with standin, TestClient(create_app(settings_for(tmp_path, standin.url, rasa_timeout_s=0.5), searcher)) as client:
+    with (
+        standin,
+        TestClient(create_app(settings_for(tmp_path, standin.url, rasa_timeout_s=0.5), standin_searcher)) as client,
+    ):
         reply = send(client, "欠薪").json()["replies"]
     assert len(reply) == 1 and "12333" in reply[0]["text"], why
 
 
-def test_each_conversation_sticks_to_one_replica(tmp_path: Path, searcher: Searcher) -> None:
+def test_each_conversation_sticks_to_one_replica(tmp_path: Path, standin_searcher: Searcher) -> None:
     with RasaStandIn() as first, RasaStandIn() as second:
         urls = [first.url, second.url]
-        with TestClient(create_app(settings_for(tmp_path, ",".join(urls)), searcher)) as client:
+        with TestClient(create_app(settings_for(tmp_path, ",".join(urls)), standin_searcher)) as client:
             sessions = [f"session-{i:04d}" for i in range(12)]
             for _ in range(2):
                 for session in sessions:
@@ -201,9 +202,9 @@ def test_partner_channel_needs_its_key(client: TestClient, rasa: RasaStandIn) ->
     assert rasa.received[-1]["sender"] == "hotline:agent-7"
 
 
-def test_cors_allows_only_the_listed_sites(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> None:
+def test_cors_allows_only_the_listed_sites(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> None:
     settings = settings_for(tmp_path, rasa.url, cors_origins="https://rsj.example.gov.cn")
-    with TestClient(create_app(settings, searcher)) as client:
+    with TestClient(create_app(settings, standin_searcher)) as client:
         allowed = client.options(
             "/api/web/messages",
             headers={"Origin": "https://rsj.example.gov.cn", "Access-Control-Request-Method": "POST"},
@@ -226,12 +227,15 @@ def test_a_staff_message_shows_in_the_widgets_history_masked(client: TestClient)
     assert last["role"] == "staff" and "工作人员小王" in last["text"] and PHONE not in last["text"]
 
 
-def test_a_citation_sent_as_its_own_message_joins_its_answer(tmp_path: Path, searcher: Searcher) -> None:
+def test_a_citation_sent_as_its_own_message_joins_its_answer(tmp_path: Path, standin_searcher: Searcher) -> None:
     def split(sender: str, message: str) -> list[dict[str, Any]]:
         # What Rasa's REST channel does with an utterance that has text and a custom payload.
         return [{"recipient_id": sender, "text": "可以找劳动保障监察。"}, {"custom": {"citations": [CITATION]}}]
 
-    with RasaStandIn(split) as standin, TestClient(create_app(settings_for(tmp_path, standin.url), searcher)) as client:
+    with (
+        RasaStandIn(split) as standin,
+        TestClient(create_app(settings_for(tmp_path, standin.url), standin_searcher)) as client,
+    ):
         replies = send(client, "欠薪").json()["replies"]
     assert len(replies) == 1 and replies[0]["citations"][0]["item"] == 3
 

@@ -48,8 +48,6 @@ from knowledge.search import Searcher
 from tests.standins import JsonServer, RasaStandIn
 from tests.test_web_channel import CITATION, settings_for
 
-pytestmark = pytest.mark.slow
-
 TOKEN = "gongyou-token"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
 APP_ID = "wx0123456789abcdef"
@@ -191,8 +189,8 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
 # --- the app -----------------------------------------------------------------------------------
 
 
-def wechat_app(settings: Any, searcher: Searcher) -> FastAPI:
-    app = create_app(settings, searcher)
+def wechat_app(settings: Any, standin_searcher: Searcher) -> FastAPI:
+    app = create_app(settings, standin_searcher)
     if not any(getattr(route, "original_router", None) is wechat.router for route in app.router.routes):
         app.include_router(wechat.router)  # until app.py registers it
     return app
@@ -200,7 +198,7 @@ def wechat_app(settings: Any, searcher: Searcher) -> FastAPI:
 
 @contextmanager
 def running(
-    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, **extra: Any
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, **extra: Any
 ) -> Iterator[TestClient]:
     settings = settings_for(
         tmp_path,
@@ -212,7 +210,7 @@ def running(
         wechat_api_base=api.url,
         **extra,
     )
-    with TestClient(wechat_app(settings, searcher)) as client:
+    with TestClient(wechat_app(settings, standin_searcher)) as client:
         yield client
 
 
@@ -247,8 +245,10 @@ def api(api_server: WeChatApiStandIn) -> WeChatApiStandIn:
 
 
 @pytest.fixture()
-def client(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn) -> Iterator[TestClient]:
-    with running(tmp_path, searcher, rasa, api) as test_client:
+def client(
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn
+) -> Iterator[TestClient]:
+    with running(tmp_path, standin_searcher, rasa, api) as test_client:
         yield test_client
 
 
@@ -266,8 +266,8 @@ def test_url_verification(client: TestClient) -> None:
     assert client.get("/wechat", params={**query, "signature": "签名"}).status_code == 403  # found by schemathesis
 
 
-def test_unconfigured_channel_is_not_found(tmp_path: Path, searcher: Searcher, rasa: RasaStandIn) -> None:
-    with TestClient(wechat_app(settings_for(tmp_path, rasa.url), searcher)) as client:
+def test_unconfigured_channel_is_not_found(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> None:
+    with TestClient(wechat_app(settings_for(tmp_path, rasa.url), standin_searcher)) as client:
         assert client.get("/wechat", params={"signature": "x", "echostr": "e"}).status_code == 404
         assert post(client, text_xml("你好")).status_code == 404
 
@@ -380,9 +380,9 @@ def test_a_bare_number_picks_the_button(client: TestClient, rasa: RasaStandIn) -
 
 
 def test_rate_limited_gets_the_friendly_text(
-    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn
 ) -> None:
-    with running(tmp_path, searcher, rasa, api, rate_per_minute=2) as client:
+    with running(tmp_path, standin_searcher, rasa, api, rate_per_minute=2) as client:
         replies = [reply_text(post(client, text_xml(f"问题{i}"))) for i in range(3)]
     assert ANSWER in replies[1] and replies[2] == RATE_LIMITED_REPLY
     assert len(rasa.received) == 2
@@ -446,15 +446,15 @@ def redis_url() -> Iterator[str]:
 
 
 def test_two_workers_share_once_only_and_choices_through_redis(
-    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, redis_url: str
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, redis_url: str
 ) -> None:
     plain = text_xml("老板欠我工资", msg_id=str(uuid.uuid4().int % 10**18))
     for worker in ("one", "two"):
         (tmp_path / worker).mkdir()
     rasa.delay_s = 0.3
     with (
-        running(tmp_path / "one", searcher, rasa, api, redis_url=redis_url) as first,
-        running(tmp_path / "two", searcher, rasa, api, redis_url=redis_url) as second,
+        running(tmp_path / "one", standin_searcher, rasa, api, redis_url=redis_url) as first,
+        running(tmp_path / "two", standin_searcher, rasa, api, redis_url=redis_url) as second,
     ):
         results = concurrently([lambda: post(first, plain), lambda: post(second, plain), lambda: post(first, plain)])
         assert sorted(r == SUCCESS for r in results) == [False, True, True]
@@ -464,13 +464,13 @@ def test_two_workers_share_once_only_and_choices_through_redis(
 
 
 def test_a_retry_takes_over_a_message_whose_worker_died(
-    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, redis_url: str
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn, redis_url: str
 ) -> None:
     """A process claimed the message and died (its claim is never renewed): the retry answers it."""
     msg_id = str(uuid.uuid4().int % 10**18)
     holder = redis.Redis.from_url(redis_url)
     holder.set(f"gongyou:claim:wechat:msg:{msg_id}", b"working", ex=1)  # the dead process's lease
-    with running(tmp_path, searcher, rasa, api, redis_url=redis_url) as client:
+    with running(tmp_path, standin_searcher, rasa, api, redis_url=redis_url) as client:
         started = time.monotonic()
         answered = reply_text(post(client, text_xml("老板欠我工资", msg_id=msg_id)))
         assert ANSWER in answered and time.monotonic() - started < 4.5
@@ -483,10 +483,10 @@ def test_a_retry_takes_over_a_message_whose_worker_died(
 
 
 def test_a_slow_answer_follows_through_the_api_once(
-    tmp_path: Path, searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn, api: WeChatApiStandIn
 ) -> None:
     rasa.delay_s = 1.5
-    with running(tmp_path, searcher, rasa, api, wechat_reply_deadline_s=0.5) as client:
+    with running(tmp_path, standin_searcher, rasa, api, wechat_reply_deadline_s=0.5) as client:
         started = time.monotonic()
         assert reply_text(post(client, text_xml("老板欠我工资"))) == WORKING
         assert time.monotonic() - started < 1.4
