@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.system import System, trained_model  # noqa: E402
+from tests.support.system import System, trained_model  # noqa: E402
 
 QUESTIONS = [
     "老板欠我三个月工资不给怎么办",

@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.system import System, trained_model  # noqa: E402
+from tests.support.system import System, trained_model  # noqa: E402
 
 TOPIC_INTENTS: dict[str, set[str]] = {
     "unpaid_wages": {"ask_unpaid_wages"},

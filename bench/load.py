@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from api.conversations.rasa_client import REST_PATH, replica_for  # noqa: E402
 from api.conversations.turn import FAILURE_REPLY  # noqa: E402
 from deploy.local_cluster import Cluster, Postgres, Redis  # noqa: E402
-from tests.system import System, trained_model  # noqa: E402
+from tests.support.system import System, trained_model  # noqa: E402
 
 # A worker's turns: greetings, policy questions, a form started and answered, thanks.
 SCRIPT = [

@@ -15,7 +15,7 @@ import pytest
 from knowledge.loader import DATA_DIR, NLU_DIR, PROJECT_ROOT, KnowledgeBase, load_knowledge
 from knowledge.search import Searcher
 from knowledge.settings import KnowledgeSettings
-from tests.system import System, trained_model
+from tests.support.system import System, trained_model
 
 SEED = PROJECT_ROOT / "knowledge" / "seeds" / "plan_2019.txt"
 TEST_DATA = Path(__file__).parent / "data"

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
-from tests.test_web_channel import settings_for
+from tests.support.settings import settings_for
+from tests.support.standins import RasaStandIn
 
 KEY = "answer:wages_owed"
 QUESTION = "老板拖欠工资不给怎么办"

@@ -30,8 +30,8 @@ from playwright.sync_api import (
 )
 
 from api.middleware import CONTENT_SECURITY_POLICY
-from tests.browser_support import chromium_browser, create_user, get, post_json, running_api, sqlite_url
-from tests.standins import RasaStandIn
+from tests.support.browser import chromium_browser, create_user, get, post_json, running_api, sqlite_url
+from tests.support.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 

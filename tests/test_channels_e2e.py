@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from api.conversations.turn import FAILURE_REPLY
-from tests.system import System
+from tests.support.system import System
 from tests.test_wechat import reply_text, sealed, text_xml
 
 pytestmark = pytest.mark.slow

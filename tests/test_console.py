@@ -26,9 +26,9 @@ from api.main import create_app
 from api.staff.accounts import AccountStore
 from api.staff.auth import SESSION_COOKIE
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
 from tests.support.databases import migrated
-from tests.test_web_channel import CITATION, settings_for
+from tests.support.settings import CITATION, settings_for
+from tests.support.standins import RasaStandIn
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from api.cases.store import CaseStore, WageIntake
 from api.middleware import CONTENT_SECURITY_POLICY
-from tests.browser_support import PROJECT, chromium_browser, create_user, get, post_json, running_api
-from tests.standins import RasaStandIn
+from tests.support.browser import PROJECT, chromium_browser, create_user, get, post_json, running_api
+from tests.support.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ import pytest
 from api.conversations.rasa_auth import mint
 from api.conversations.rasa_client import REST_PATH
 from api.conversations.turn import Inbound
-from tests.system import System
+from tests.support.system import System
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 
 from deploy.local_cluster import RASA_BIN
 from knowledge.loader import PROJECT_ROOT
-from tests.system import trained_model
+from tests.support.system import trained_model
 
 pytestmark = pytest.mark.slow
 

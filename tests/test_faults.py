@@ -1,7 +1,7 @@
 """Faults, with real processes: two Rasa and two api replicas on PostgreSQL and Redis.
 
 The cluster is deploy/local_cluster.py (what `make run-scaled` starts), on a PostgreSQL
-and a Redis of the tests' own (tests/private_services.py) so that they can be stopped
+and a Redis of the tests' own (tests/support/private_services.py) so that they can be stopped
 and restarted without touching the machine's shared servers. Each test leaves every
 process running again for the next.
 """
@@ -32,8 +32,8 @@ from api.conversations.rasa_client import replica_for
 from api.conversations.turn import FAILURE_REPLY
 from api.privacy.tracker_retention import TrackerRetention
 from deploy.local_cluster import PROJECT_ROOT, Cluster
-from tests.private_services import PG_BIN, PrivatePostgres, PrivateRedis
-from tests.system import trained_model
+from tests.support.private_services import PG_BIN, PrivatePostgres, PrivateRedis
+from tests.support.system import trained_model
 from tests.test_pii import make_card, make_id
 from tests.test_wechat import AES_KEY, APP_ID, OPENID, SECRET, TOKEN, WeChatApiStandIn, reply_text, sealed, text_xml
 

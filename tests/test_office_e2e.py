@@ -17,8 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser_support import chromium_browser
-from tests.system import System
+from tests.support.browser import chromium_browser
+from tests.support.system import System
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

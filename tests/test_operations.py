@@ -31,9 +31,9 @@ from api.privacy.tracker_retention import TrackerRetention
 from api.settings import ApiSettings, InsecureSettings, check, insecure_settings
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
-from tests.private_services import PrivateRedis
-from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
 from tests.support.databases import migrated
+from tests.support.private_services import PrivateRedis
+from tests.support.standins import STANDIN_JWT_SECRET, RasaStandIn
 
 PHONE = "13912345678"
 STRONG = "k3J9x-Qe7LmZ2pR8vT4wY6uB1nC5dF0g"

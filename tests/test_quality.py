@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.quality.charts import line_chart
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
-from tests.test_web_channel import CITATION, settings_for
+from tests.support.settings import CITATION, settings_for
+from tests.support.standins import RasaStandIn
 
 IN_SCOPE = {"intent": "ask_unpaid_wages", "confidence": 0.9, "in_scope": True, "hits": []}
 OUT_OF_SCOPE = {"intent": "out_of_scope", "confidence": 0.8, "in_scope": False, "hits": []}

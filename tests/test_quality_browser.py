@@ -18,8 +18,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser_support import REAL_APP, chromium_browser, create_user, running_api, sqlite_url
-from tests.standins import RasaStandIn
+from tests.support.browser import REAL_APP, chromium_browser, create_user, running_api, sqlite_url
+from tests.support.standins import RasaStandIn
 from tests.test_console_browser import LAPTOP, Watched
 
 # The gaps are grouped by meaning: the real model (slow).

@@ -48,8 +48,8 @@ from api.quality.schemas import FiguresOut, GapReport
 from api.settings import ApiSettings
 from api.staff.schemas import MeOut
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
-from tests.test_web_channel import CITATION, settings_for
+from tests.support.settings import CITATION, settings_for
+from tests.support.standins import RasaStandIn
 
 JSON = {"Content-Type": "application/json"}
 EVIDENCE = {"intent": "ask_unpaid_wages", "confidence": 0.91, "in_scope": True, "hits": [{"items": [3]}]}

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from knowledge.search import Searcher
-from tests.standins import RasaStandIn
-from tests.test_web_channel import settings_for
+from tests.support.settings import settings_for
+from tests.support.standins import RasaStandIn
 
 NEEDS = {"/api/console/": "staff", "/api/admin/": "editor"}
 RANK = {"anonymous": 0, "staff": 1, "editor": 2, "admin": 3}

@@ -32,7 +32,7 @@ from api.settings import ApiSettings
 from api.staff.auth import SESSION_COOKIE
 from deploy.local_cluster import free_port
 from knowledge.search import Searcher
-from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
+from tests.support.standins import STANDIN_JWT_SECRET, RasaStandIn
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 READER = ("fuzz-editor", "fuzz-editor-password-1", "editor")

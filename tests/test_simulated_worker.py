@@ -17,7 +17,7 @@ from tests.simulator.moves import Move
 from tests.simulator.runner import conversation_seeds, request_body, run, sender_of
 from tests.simulator.transcript import Button, Reply, TurnRecord
 from tests.simulator.walker import Seen, Walker
-from tests.system import System
+from tests.support.system import System
 
 BASE_SEED = 20261203
 CITATION = {"doc": "要点", "item": 3, "title": "坚决保障农民工工资支付", "quote": "…", "departments": ["人社厅"]}

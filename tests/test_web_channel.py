@@ -1,4 +1,4 @@
-"""The web and partner channels through the real app, against a stand-in Rasa (see standins.py).
+"""The web and partner channels through the real app, against a stand-in Rasa (see tests/support/standins.py).
 
 The same path against the real Rasa is in test_channels_e2e.py.
 """
@@ -15,11 +15,10 @@ from fastapi.testclient import TestClient
 
 from api.conversations.rasa_client import replica_for
 from api.main import create_app
-from api.settings import ApiSettings
 from knowledge.search import Searcher
-from tests.standins import STANDIN_JWT_SECRET, RasaStandIn
+from tests.support.settings import CITATION, settings_for
+from tests.support.standins import RasaStandIn
 
-CITATION = {"doc": "plan", "item": 3, "title": "根治拖欠农民工工资", "quote": "……", "departments": ["省人社厅"]}
 PHONE = "13812345678"
 
 
@@ -32,16 +31,6 @@ def policy_reply(sender: str, message: str) -> list[dict[str, Any]]:
             "buttons": [{"title": "登记欠薪", "payload": "/start_wage_intake"}],
         },
     ]
-
-
-def settings_for(tmp_path: Path, rasa_urls: str, **extra: Any) -> ApiSettings:
-    return ApiSettings(
-        database_url=f"sqlite:///{tmp_path / 'api.db'}",
-        pii_key_file=str(tmp_path / "pii.key"),
-        rasa_urls=rasa_urls,
-        rasa_jwt_secret=STANDIN_JWT_SECRET,
-        **extra,
-    )
 
 
 @pytest.fixture()

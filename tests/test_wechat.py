@@ -45,8 +45,8 @@ from api.channels.wechat.protocol import (
 from api.conversations.turn import FAILURE_REPLY, RATE_LIMITED_REPLY
 from api.main import create_app
 from knowledge.search import Searcher
-from tests.standins import JsonServer, RasaStandIn
-from tests.test_web_channel import CITATION, settings_for
+from tests.support.settings import CITATION, settings_for
+from tests.support.standins import JsonServer, RasaStandIn
 
 TOKEN = "gongyou-token"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
 from api.middleware import CONTENT_SECURITY_POLICY
-from tests.browser_support import chromium_browser, running_api
-from tests.standins import RasaStandIn
+from tests.support.browser import chromium_browser, running_api
+from tests.support.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from tests.simulator.runner import conversation_seeds, run
-from tests.system import System, trained_model
+from tests.support.system import System, trained_model
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

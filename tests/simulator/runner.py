@@ -30,7 +30,7 @@ SEEDS_PER_BASE = 1_000_000  # conversation seeds of base seed S: S*1e6 + 0, 1, 2
 
 
 class Target(Protocol):
-    """A running system: tests.system.System fits."""
+    """A running system: tests.support.system.System fits."""
 
     @property
     def api(self) -> str: ...

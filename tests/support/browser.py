@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.standins import STANDIN_JWT_SECRET
+from tests.support.standins import STANDIN_JWT_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 # The whole app, on the stand-in embedder: the pages need the app, not the model's retrieval.
 STANDIN_APP = "tests.support.app:create_standin_app"
 REAL_APP = "api.main:create_app"  # loads the embedding model: for tests marked slow
