@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Annotated, Literal
+from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from api.staff import cli as accounts_cli
 from api.staff.accounts import ROLES, AccountError, AccountStore, SessionRow, User, UserRow, has_role, token_hash
-from api.staff.auth import SESSION_COOKIE, require_role
+from api.staff.auth import SESSION_COOKIE, AdminUser, EditorUser, StaffUser
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.support.databases import migrated
@@ -209,9 +209,6 @@ def test_the_command_asks_for_the_password_twice(db_url: str, monkeypatch: pytes
 
 # Test-only routes, one per role, that answer with the caller's name.
 probe = APIRouter(prefix="/test-only")
-StaffUser = Annotated[User, Depends(require_role("staff"))]
-EditorUser = Annotated[User, Depends(require_role("editor"))]
-AdminUser = Annotated[User, Depends(require_role("admin"))]
 
 
 @probe.api_route("/staff", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -30,30 +30,28 @@ from api.handoff.schemas import (
 )
 from api.handoff.store import TakenByOther
 from api.knowledge_admin.schemas import SearchOut
-from api.staff.accounts import User
-from api.staff.auth import require_role
+from api.staff.auth import StaffUser
 from knowledge.search import MAX_TOP_K
 
 router = APIRouter(prefix="/api/console", tags=["console"])
-Staff = Annotated[User, Depends(require_role("staff"))]
 AUTH_ERRORS = documented(401, 403)
 
 
 @router.get("/labels", responses=AUTH_ERRORS)
-async def labels(user: Staff) -> LabelsOut:
+async def labels(user: StaffUser) -> LabelsOut:
     """Chinese names for intents, handoff reasons, forms and channels; an unlisted code is shown as is."""
     return LabelsOut.model_validate(console_labels())
 
 
 @router.get("/queue", responses=AUTH_ERRORS)
-async def queue(user: Staff, handoffs: HandoffsDep) -> ConversationList:
+async def queue(user: StaffUser, handoffs: HandoffsDep) -> ConversationList:
     states = await run_in_threadpool(handoffs.queue)
     return ConversationList.model_validate({"items": [s.to_json() for s in states]})
 
 
 @router.get("/conversations", responses=AUTH_ERRORS)
 async def conversations(
-    user: Staff,
+    user: StaffUser,
     handoffs: HandoffsDep,
     channel: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[Literal["", "bot", "waiting", "staff"], Query()] = "",
@@ -66,7 +64,7 @@ async def conversations(
 
 @router.get("/conversations/{conversation_id}", responses=documented(401, 403, 404))
 async def conversation(
-    user: Staff, handoffs: HandoffsDep, history: HistoryDep, conversation_id: str
+    user: StaffUser, handoffs: HandoffsDep, history: HistoryDep, conversation_id: str
 ) -> ConversationOut:
     state = await run_in_threadpool(handoffs.get, conversation_id)
     if state is None:
@@ -85,7 +83,7 @@ def _taken_conflict(exc: TakenByOther) -> HTTPException:
 
 
 @router.post("/conversations/{conversation_id}/take", responses=documented(401, 403, 404, 409))
-async def take(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
+async def take(user: StaffUser, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
     try:
         state = await run_in_threadpool(handoffs.take, conversation_id, user.username)
     except KeyError:
@@ -101,7 +99,7 @@ class ReplyIn(BaseModel):
 
 @router.post("/conversations/{conversation_id}/reply", responses=documented(401, 403, 404, 409))
 async def reply(
-    user: Staff, handoffs: HandoffsDep, channels: ChannelsDep, conversation_id: str, body: ReplyIn
+    user: StaffUser, handoffs: HandoffsDep, channels: ChannelsDep, conversation_id: str, body: ReplyIn
 ) -> ReplySent:
     state = await run_in_threadpool(handoffs.get, conversation_id)
     if state is None:
@@ -115,7 +113,7 @@ async def reply(
 
 
 @router.post("/conversations/{conversation_id}/release", responses=documented(401, 403, 404, 409))
-async def release(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
+async def release(user: StaffUser, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
     try:
         state = await run_in_threadpool(handoffs.release, conversation_id, user.username)
     except KeyError:
@@ -127,7 +125,7 @@ async def release(user: Staff, handoffs: HandoffsDep, conversation_id: str) -> C
 
 @router.get("/search", responses=AUTH_ERRORS)
 async def search(
-    user: Staff,
+    user: StaffUser,
     searcher: SearcherDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 5,
@@ -151,7 +149,7 @@ def _case_out(case: Case) -> CaseOut:
 
 @router.get("/cases", responses=AUTH_ERRORS)
 async def cases(
-    user: Staff,
+    user: StaffUser,
     cases: CasesDep,
     status: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
@@ -161,7 +159,7 @@ async def cases(
 
 
 @router.get("/cases/{case_number}", responses=documented(401, 403, 404))
-async def case(user: Staff, cases: CasesDep, case_number: str) -> CaseOut:
+async def case(user: StaffUser, cases: CasesDep, case_number: str) -> CaseOut:
     found = await run_in_threadpool(cases.get, case_number)
     if found is None:
         raise HTTPException(status_code=404, detail="没有这个案件")
@@ -174,7 +172,7 @@ class StatusIn(BaseModel):
 
 
 @router.post("/cases/{case_number}/status", responses=documented(401, 403, 404))
-async def set_status(user: Staff, cases: CasesDep, case_number: str, body: StatusIn) -> CaseOut:
+async def set_status(user: StaffUser, cases: CasesDep, case_number: str, body: StatusIn) -> CaseOut:
     try:
         updated = await run_in_threadpool(cases.set_status, case_number, body.status, body.note)
     except KeyError:

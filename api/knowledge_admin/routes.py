@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -29,14 +29,12 @@ from api.knowledge_admin.schemas import (
     VersionHistory,
     VersionOut,
 )
-from api.staff.accounts import User
-from api.staff.auth import require_role
+from api.staff.auth import EditorUser
 from knowledge.entries import InvalidEdit
 from knowledge.publish import PublishReport
 from knowledge.store import EntryState, StaleEdit, Version
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-Editor = Annotated[User, Depends(require_role("editor"))]
 EDIT_ERRORS = documented(400, 401, 403, 409, 415)
 Kind = Literal["", "document", "item", "questions", "answer"]
 
@@ -106,18 +104,18 @@ async def _guarded(work: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @router.get("/entries", responses=documented(401, 403))
-async def entries(user: Editor, store: KnowledgeStoreDep, kind: Annotated[Kind, Query()] = "") -> EntryList:
+async def entries(user: EditorUser, store: KnowledgeStoreDep, kind: Annotated[Kind, Query()] = "") -> EntryList:
     found = await run_in_threadpool(store.entries, kind or None)
     return EntryList(items=[_summary(e) for e in found])
 
 
 @router.get("/drafts", responses=documented(401, 403))
-async def drafts(user: Editor, store: KnowledgeStoreDep) -> EntryList:
+async def drafts(user: EditorUser, store: KnowledgeStoreDep) -> EntryList:
     return EntryList(items=[_summary(e) for e in await run_in_threadpool(store.drafts)])
 
 
 @router.get("/entries/{key}", responses=documented(400, 401, 403))
-async def entry(user: Editor, store: KnowledgeStoreDep, key: str) -> EntryOut:
+async def entry(user: EditorUser, store: KnowledgeStoreDep, key: str) -> EntryOut:
     return _entry(await _guarded(store.entry, key))
 
 
@@ -136,7 +134,7 @@ class DraftIn(BaseModel):
         409: {"model": StaleDraftOut, "description": "someone saved a newer version first: here is its number"},
     },
 )
-async def save_draft(user: Editor, store: KnowledgeStoreDep, key: str, body: DraftIn) -> Any:
+async def save_draft(user: EditorUser, store: KnowledgeStoreDep, key: str, body: DraftIn) -> Any:
     store = store
     try:
         await run_in_threadpool(
@@ -162,7 +160,7 @@ class RetireIn(BaseModel):
 
 
 @router.post("/entries/{key}/retire", responses=EDIT_ERRORS)
-async def retire(user: Editor, store: KnowledgeStoreDep, key: str, body: RetireIn) -> EntryOut:
+async def retire(user: EditorUser, store: KnowledgeStoreDep, key: str, body: RetireIn) -> EntryOut:
     store = store
     await _guarded(store.retire, key, user.username, body.base_version, note=body.note)
     return _entry(await run_in_threadpool(store.entry, key))
@@ -174,20 +172,20 @@ class PublishIn(BaseModel):
 
 
 @router.post("/publish", responses=EDIT_ERRORS)
-async def publish(user: Editor, publisher: PublisherDep, body: PublishIn) -> PublishOut:
+async def publish(user: EditorUser, publisher: PublisherDep, body: PublishIn) -> PublishOut:
     report = await _guarded(publisher.publish, body.keys, author=user.username, note=body.note)
     return _report(report)
 
 
 @router.get("/entries/{key}/history", responses=documented(400, 401, 403))
-async def history(user: Editor, store: KnowledgeStoreDep, key: str) -> VersionHistory:
+async def history(user: EditorUser, store: KnowledgeStoreDep, key: str) -> VersionHistory:
     versions = await _guarded(store.history, key)
     return VersionHistory(versions=[_version(v) for v in reversed(versions)])
 
 
 @router.get("/entries/{key}/diff", responses=documented(400, 401, 403))
 async def diff(
-    user: Editor, store: KnowledgeStoreDep, key: str, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
+    user: EditorUser, store: KnowledgeStoreDep, key: str, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
 ) -> DiffOut:
     return DiffOut(diff=await _guarded(store.diff, key, a, b))
 
@@ -198,14 +196,14 @@ class RollbackIn(BaseModel):
 
 
 @router.post("/entries/{key}/rollback", responses=EDIT_ERRORS)
-async def rollback(user: Editor, publisher: PublisherDep, key: str, body: RollbackIn) -> PublishOut:
+async def rollback(user: EditorUser, publisher: PublisherDep, key: str, body: RollbackIn) -> PublishOut:
     report = await _guarded(publisher.rollback, key, body.to_version, author=user.username, note=body.note)
     return _report(report)
 
 
 @router.get("/audit", responses=documented(401, 403))
 async def audit(
-    user: Editor, store: KnowledgeStoreDep, key: Annotated[str, Query(max_length=80)] = ""
+    user: EditorUser, store: KnowledgeStoreDep, key: Annotated[str, Query(max_length=80)] = ""
 ) -> AuditList:
     rows = await run_in_threadpool(store.audit, key or None)
     return AuditList(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import HistoryDep, SearcherDep
@@ -15,11 +15,9 @@ from api.errors import documented
 from api.quality.charts import line_chart
 from api.quality.figures import daily_figures, exchanges, gaps
 from api.quality.schemas import DayFigures, FiguresOut, GapOut, GapReport
-from api.staff.accounts import User
-from api.staff.auth import require_role
+from api.staff.auth import StaffUser
 
 router = APIRouter(prefix="/api/console/quality", tags=["quality"])
-Staff = Annotated[User, Depends(require_role("staff"))]
 Days = Annotated[int, Query(ge=1, le=365)]
 METRICS = {
     "messages": ("每天的消息数", False),
@@ -34,7 +32,7 @@ def _since(days: int) -> datetime:
 
 
 @router.get("/gaps", responses=documented(401, 403))
-async def gap_report(user: Staff, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> GapReport:
+async def gap_report(user: StaffUser, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> GapReport:
     def encode(texts: list[str]) -> np.ndarray:
         vectors: np.ndarray = searcher.embedder.queries(texts)
         return vectors
@@ -58,7 +56,7 @@ async def gap_report(user: Staff, history: HistoryDep, searcher: SearcherDep, da
 
 
 @router.get("/figures", responses=documented(401, 403))
-async def figures(user: Staff, history: HistoryDep, days: Days = 30) -> FiguresOut:
+async def figures(user: StaffUser, history: HistoryDep, days: Days = 30) -> FiguresOut:
     since = _since(days)
     daily = await run_in_threadpool(lambda: daily_figures(history, exchanges(history, since), since))
     return FiguresOut(days=days, daily=[DayFigures.model_validate(d) for d in daily])
@@ -70,7 +68,7 @@ async def figures(user: Staff, history: HistoryDep, days: Days = 30) -> FiguresO
     responses={200: {"content": {"image/svg+xml": {}}}, **documented(401, 403)},
 )
 async def chart(
-    user: Staff,
+    user: StaffUser,
     history: HistoryDep,
     metric: Literal["messages", "fallback_rate", "handoff_rate", "satisfaction"],
     days: Days = 30,

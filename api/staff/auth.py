@@ -71,3 +71,9 @@ def require_role(role: str) -> Callable[[User], Awaitable[User]]:
         return user
 
     return dependency
+
+
+# What a route asks for when it needs a signed-in member of staff of at least this role.
+StaffUser = Annotated[User, Depends(require_role("staff"))]
+EditorUser = Annotated[User, Depends(require_role("editor"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]
