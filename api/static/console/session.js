@@ -38,11 +38,14 @@ export function showMe(data) {
  * @param {() => boolean} [mayLeave] false keeps the page (the user chose to stay)
  */
 export function wireLogout(mayLeave = () => true) {
-  byId("gc-logout").addEventListener("click", () => {
+  const button = byId("gc-logout");
+  button.addEventListener("click", () => {
     if (mayLeave()) {
       request("POST", "/api/auth/logout", {}).finally(goToLogin);
     }
   });
+  // The page ships it disabled: a click before the modules have loaded would do nothing.
+  button.disabled = false;
 }
 
 /**
