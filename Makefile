@@ -164,7 +164,7 @@ test: index train lint validate chromium ## lint, validate the bot, then every t
 	RASA_MODEL=$(MODEL) $(PY) -m pytest
 
 test-fast: venv chromium ## every test that needs neither the embedding model nor Rasa (the app runs on a stand-in embedder)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" -n 2 --dist worksteal
 
 eval: index ## retrieval quality on EVAL_FILE (default: shared/eval), with baselines
 	$(PY) -m knowledge eval $(EVAL_FILE)

@@ -11,6 +11,7 @@ live index, whose vectors of unchanged units are reused, so only new text is enc
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -164,22 +165,31 @@ def load_or_build(
         "encode_seconds": round(time.perf_counter() - started, 3),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    staging = folder.with_name(folder.name + ".tmp")
+    # A staging folder of this process's own: two processes may build the same index at once.
+    staging = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     np.save(staging / "vectors.npy", vectors)
     (staging / "units.json").write_text(json.dumps([asdict(u) for u in units], ensure_ascii=False), encoding="utf-8")
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
+    try:
+        staging.rename(folder)
+    except OSError:  # another process put the same index there first: theirs serves as well
+        shutil.rmtree(staging, ignore_errors=True)
     _prune(index_dir, keep=folder)
     return _assemble(units, vectors, tokenizer, meta), True
 
 
 def _prune(index_dir: Path, keep: Path, retain: int = 3) -> None:
-    """Drop all but the newest few cached indexes."""
+    """Drop all but the newest few cached indexes of the same model (another model's are not ours to drop)."""
+    model = keep.name.rsplit("-", 2)[0]  # the name is <model slug>-<content hash>-v<version>
     folders = sorted(
-        (p for p in index_dir.iterdir() if p.is_dir() and p != keep and not p.name.endswith(".tmp")),
+        (
+            p
+            for p in index_dir.iterdir()
+            if p.is_dir() and p != keep and not p.name.endswith(".tmp") and p.name.rsplit("-", 2)[0] == model
+        ),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

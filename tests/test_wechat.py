@@ -429,8 +429,10 @@ def test_the_same_message_three_times_at_once_is_processed_once(client: TestClie
     assert len(rasa.received) == 1
 
 
-# The machine's Redis (as in production); a database of its own, emptied first.
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# The machine's Redis (as in production); a database of its own, emptied first (one per
+# pytest-xdist worker: gw0 gets 13, gw1 14, …).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{13 + _WORKER}")
 
 
 @pytest.fixture(scope="module")
