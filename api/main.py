@@ -1,6 +1,5 @@
 """The app factory: ``uvicorn --factory api.main:create_app``; middleware and routers."""
 
-
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -10,25 +9,25 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.action_server import routes as actions
+from api.action_server import routes as action_server
 from api.action_server.routes import build_executor
 from api.channels import partner, web
 from api.channels.wechat import router as wechat
 from api.container import Container
 from api.errors import install_handlers
-from api.handoff import routes as console
-from api.knowledge_admin import routes as admin
-from api.knowledge_admin import search_routes as knowledge
+from api.handoff import routes as handoff
+from api.knowledge_admin import routes as knowledge_admin
+from api.knowledge_admin import search_routes as knowledge_search
 from api.middleware import BodyLimit, RequestMetrics, SecurityHeaders
-from api.ops import routes as health
+from api.ops import routes as ops
 from api.ops.log_format import configure as configure_logging
 from api.ops.metrics import Metrics
 from api.pages import console as console_pages
-from api.pages import widget as pages
+from api.pages import widget as widget_pages
 from api.privacy.redact import install_log_redaction
 from api.quality import routes as quality
 from api.settings import ApiSettings
-from api.staff import routes as auth
+from api.staff import routes as staff
 from knowledge.search import Searcher
 
 
@@ -73,17 +72,17 @@ def create_app(settings: ApiSettings | None = None, searcher: Searcher | None = 
     )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: a 413 is counted too
     for router in (
-        health.router,
-        knowledge.router,
-        actions.router,
+        ops.router,
+        knowledge_search.router,
+        action_server.router,
         web.router,
         partner.router,
         wechat.router,  # brings its own lifespan: the customer-service API client
-        pages.router,
-        auth.router,
-        console.router,
+        widget_pages.router,
+        staff.router,
+        handoff.router,
         quality.router,
-        admin.router,
+        knowledge_admin.router,
         console_pages.router,
     ):
         app.include_router(router)
