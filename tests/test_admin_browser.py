@@ -447,3 +447,23 @@ def test_a_new_approved_answer_from_a_question(
     expect(page.locator(f'#ga-list .gc-item[data-key="{key}"] .ga-chip-draft')).to_have_text("草稿第1版")
     expect(page.locator(".ga-kind[data-kind=answer]")).to_have_attribute("aria-pressed", "true")
     assert editor.errors == [], editor.errors
+
+
+def test_back_returns_to_the_previous_tab_and_a_link_opens_its_entry(context: BrowserContext, server: str) -> None:
+    signed_in(context, server, EDITOR, EDITOR_PASSWORD)
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.goto(server + "/console/admin")
+    expect(page.locator("#ga-tab-entries")).to_have_attribute("aria-selected", "true")
+    page.locator("#ga-tab-drafts").click()
+    page.locator("#ga-tab-audit").click()
+    page.go_back()
+    expect(page.locator("#ga-tab-drafts")).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_url(re.compile(r"/console/admin#drafts$"))
+    # A link to an entry, followed without a reload.
+    page.evaluate("window.location.hash = '#entries/' + encodeURIComponent('item:3')")
+    expect(page.locator("#ga-tab-entries")).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_url(re.compile(r"/console/admin#entries/item%3A3$"))
+    expect(page.locator("#ga-entry")).to_be_visible()
+    expect(page.locator("#ga-entry-title")).to_contain_text("（三）")
+    assert watched.errors == [], watched.errors

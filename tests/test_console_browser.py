@@ -527,3 +527,60 @@ def test_every_page_loads_its_modules_without_errors_or_csp_violations(
         assert status in (200, 304), (name, status)
         if name.endswith(".js"):
             assert kind == "text/javascript; charset=utf-8", name
+
+
+def test_back_forward_and_links_move_between_tabs(staff: Watched, server: str) -> None:
+    page = open_console(staff, server)
+    page.locator("#gc-tab-conversations").click()
+    page.locator("#gc-tab-cases").click()
+    expect(page).to_have_url(re.compile(r"/console#cases$"))
+    page.go_back()  # the previous tab, not the page before the console
+    expect(page.locator("#gc-tab-conversations")).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_url(re.compile(r"/console#conversations$"))
+    page.go_forward()
+    expect(page.locator("#gc-tab-cases")).to_have_attribute("aria-selected", "true")
+    # A link to another tab within the console (a colleague's, a bookmark) is followed without a reload.
+    page.evaluate("window.location.hash = '#search'")
+    expect(page.locator("#gc-tab-search")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#gc-panel-search")).to_be_visible()
+    assert staff.errors == [], staff.errors
+
+
+def test_signing_in_returns_to_the_page_asked_for(context: BrowserContext, server: str) -> None:
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.goto(server + "/console#cases")
+    expect(page).to_have_url(server + "/console/login")
+    page.locator("#gc-username").fill(STAFF)
+    page.locator("#gc-password").fill(STAFF_PASSWORD)
+    page.locator("#gc-login-submit").click()
+    expect(page).to_have_url(server + "/console#cases")
+    expect(page.locator("#gc-tab-cases")).to_have_attribute("aria-selected", "true")
+    # Signing out on purpose, then in again: the console's first tab, not the last page.
+    page.locator("#gc-logout").click()
+    expect(page).to_have_url(server + "/console/login")
+    page.locator("#gc-username").fill(STAFF)
+    page.locator("#gc-password").fill(STAFF_PASSWORD)
+    page.locator("#gc-login-submit").click()
+    expect(page).to_have_url(re.compile(re.escape(server) + r"/console(#queue)?$"))
+    assert watched.errors == [], watched.errors
+
+
+def test_on_a_phone_the_console_fits_the_screen(browser: Browser, server: str) -> None:
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    phone.set_default_timeout(10_000)
+    try:
+        response = phone.request.post(server + "/api/auth/login", data={"username": STAFF, "password": STAFF_PASSWORD})
+        assert response.ok, response.text()
+        page = phone.new_page()
+        page.goto(server + "/console")
+        expect(page.locator("#gc-me")).to_have_text(f"{STAFF}（工作人员）")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+        logout = page.locator("#gc-logout").bounding_box()
+        assert logout is not None and logout["x"] + logout["width"] <= 390  # 退出 on the screen
+        page.locator("#gc-tab-quality").scroll_into_view_if_needed()
+        page.locator("#gc-tab-quality").tap()
+        expect(page.locator("#gc-tab-quality")).to_have_attribute("aria-selected", "true")
+    finally:
+        phone.close()

@@ -130,7 +130,14 @@ function setAddress() {
     hash += "/" + encodeURIComponent(current.key);
   }
   const target = ADMIN_PATH + hash;
-  if (window.location.pathname + window.location.hash !== target) {
+  if (window.location.pathname + window.location.hash === target) {
+    return;
+  }
+  // Another tab is a step that Back undoes; the entry open within a tab only rewrites the address.
+  const was = readHash().name;
+  if (window.location.pathname === ADMIN_PATH && was && was !== state.tab) {
+    window.history.pushState(null, "", target);
+  } else {
     window.history.replaceState(null, "", target);
   }
 }
@@ -206,6 +213,30 @@ function start() {
     app.entry.open(open, true);
   }
 }
+
+/** Back and Forward, or a link to another entry: show it, unless that would lose an edit. */
+function followAddress() {
+  const { name, open } = readHash();
+  if (name === state.tab && (!open || (state.current && state.current.key === open))) {
+    return; // the address already says what is shown
+  }
+  if (!app.confirmLeave()) {
+    setAddress(); // stay on the edit, and say so in the address
+    return;
+  }
+  state.dirty = false;
+  if (name === "drafts" || name === "audit") {
+    switchTab(name, false);
+    return;
+  }
+  switchTab("entries", false);
+  if (open) {
+    const kind = kindOfKey(open);
+    app.list.setKind(FIELDS[kind] && kind !== "document" ? kind : "item");
+    app.entry.open(open, true);
+  }
+}
+window.addEventListener("hashchange", followAddress);
 
 app
   .call("GET", "/api/auth/me")

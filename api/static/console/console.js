@@ -80,7 +80,14 @@ function setHash() {
           ? ""
           : app.conversation.id();
   const hash = "#" + tab + (open ? "/" + encodeURIComponent(open) : "");
-  if (window.location.hash !== hash) {
+  if (window.location.hash === hash) {
+    return;
+  }
+  // Another tab is a step that Back undoes; what opens within a tab only rewrites the address.
+  const was = readHash().name;
+  if (was && panels[was] && was !== tab) {
+    window.history.pushState(null, "", hash);
+  } else {
     window.history.replaceState(null, "", hash);
   }
 }
@@ -157,8 +164,11 @@ setInterval(() => {
   }
 }, CONVERSATIONS_POLL_MS);
 
-/** The tab in the address (and what was open in it), or 待接入. */
-function start() {
+/**
+ * Show what the address asks for: the tab (待接入 when none) and what is open in it.
+ * @returns {string} the tab shown
+ */
+function follow() {
   const asked = readHash();
   const name = panels[asked.name] ? asked.name : "queue";
   const open = asked.open;
@@ -170,9 +180,15 @@ function start() {
     app.conversation.open(open);
   }
   switchTab(name, false);
-  if (name !== "queue") {
+  return name;
+}
+
+function start() {
+  if (follow() !== "queue") {
     app.queue.refresh(); // the count in the tab, whatever is shown
   }
+  // Back and Forward, and a link to another tab or conversation, change only the address.
+  window.addEventListener("hashchange", follow);
 }
 
 // Who is signed in and the labels, together; the console shows codes if the labels fail.

@@ -4,7 +4,7 @@
  */
 import { byId } from "./dom.js";
 import { detailOf, errorText, request } from "./api.js";
-import { CONSOLE_PATH } from "./session.js";
+import { afterLogin } from "./session.js";
 import { FAILURES } from "./console-texts.js";
 
 const TEXT = {
@@ -40,10 +40,10 @@ function refusal(result) {
   }
 }
 
-// Signed in already (another tab): straight to the console.
+// Signed in already (another tab): straight on to the console (or the page that sent us here).
 request("GET", "/api/auth/me").then((result) => {
   if (result.ok) {
-    window.location.replace(CONSOLE_PATH);
+    window.location.replace(afterLogin());
   }
 });
 
@@ -64,7 +64,7 @@ form.addEventListener("submit", (event) => {
   request("POST", "/api/auth/login", { username: name, password: password.value })
     .then((result) => {
       if (result.ok) {
-        window.location.replace(CONSOLE_PATH);
+        window.location.replace(afterLogin());
         return;
       }
       showError(refusal(result));

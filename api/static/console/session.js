@@ -15,11 +15,42 @@ export const ROLE_RANK = { staff: 0, editor: 1, admin: 2 };
 
 let leaving = false;
 
-export function goToLogin() {
+const RETURN_KEY = "gc-after-login";
+
+/**
+ * To the login page, once.
+ * @param {boolean} [comeBack] signing in brings the user back to this page (login.js);
+ *   false after signing out on purpose
+ */
+export function goToLogin(comeBack = true) {
   if (!leaving) {
     leaving = true;
+    try {
+      if (comeBack) {
+        const here = window.location.pathname + window.location.search + window.location.hash;
+        window.sessionStorage.setItem(RETURN_KEY, here);
+      } else {
+        window.sessionStorage.removeItem(RETURN_KEY);
+      }
+    } catch {
+      // storage refused (private mode): the console's first tab after signing in
+    }
     window.location.replace(LOGIN_PATH);
   }
+}
+
+/** Where signing in goes: the console page the user was sent away from, else the console. */
+export function afterLogin() {
+  let back = "";
+  try {
+    back = window.sessionStorage.getItem(RETURN_KEY) || "";
+    window.sessionStorage.removeItem(RETURN_KEY);
+  } catch {
+    back = "";
+  }
+  // Only a page of the console itself: never another site, never the login page again.
+  const ours = /^\/console(\/admin(\/answers\/new)?)?(\?[^#]*)?(#.*)?$/.test(back);
+  return ours ? back : CONSOLE_PATH;
 }
 
 /**
@@ -41,7 +72,7 @@ export function wireLogout(mayLeave = () => true) {
   const button = byId("gc-logout");
   button.addEventListener("click", () => {
     if (mayLeave()) {
-      request("POST", "/api/auth/logout", {}).finally(goToLogin);
+      request("POST", "/api/auth/logout", {}).finally(() => goToLogin(false));
     }
   });
   // The page ships it disabled: a click before the modules have loaded would do nothing.
