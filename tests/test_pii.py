@@ -394,6 +394,9 @@ def personal_numbers(draw: st.DrawFn) -> tuple[str, str, str]:
 @given(personal_numbers(), SURROUND, SURROUND)
 def test_inserted_number_never_survives_redaction(item: tuple[str, str, str], before: str, after: str) -> None:
     kind, value, written = item
+    # Seventeen digits and the X written after them are an ID number when its check digit
+    # agrees: found as one, rightly (and redacted all the same).
+    assume(not (kind == "bank_card" and after[:1] in "XxＸｘ" and is_id(value + "X")))
     text = before + written + after
     assert (kind, value) in kinds(text)
     out, _ = redact(text)
