@@ -12,7 +12,6 @@ from __future__ import annotations
 from sqlalchemy import Connection, inspect
 
 REVISION = "0001"
-VERSION_TABLE = "alembic_version"
 # The tables of revision 0001 as create_all made them; frozen, like the revision itself.
 INITIAL_COLUMNS: dict[str, frozenset[str]] = {
     "wage_cases": frozenset(

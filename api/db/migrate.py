@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,26 +63,25 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
+def _migrate(url: str, step: Callable[[Config, str], None], revision: str) -> None:
+    """One migration in one transaction, one process at a time on PostgreSQL."""
     engine = _engine(url)
     try:
         with engine.begin() as connection:
             _lock(connection)
-            command.upgrade(alembic_config(connection), revision)
+            step(alembic_config(connection), revision)
     finally:
         engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
+    _migrate(url, command.upgrade, revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Migrate the database at ``url`` back to ``revision`` ("base": no tables at all)."""
-    engine = _engine(url)
-    try:
-        with engine.begin() as connection:
-            _lock(connection)
-            command.downgrade(alembic_config(connection), revision)
-    finally:
-        engine.dispose()
+    _migrate(url, command.downgrade, revision)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,7 +77,7 @@ def _state(row: StateRow) -> State:
         requested_at=row.requested_at,
         taken_by=row.taken_by,
         last_text=row.last_text,
-        last_at=row.last_at or datetime.now(UTC),
+        last_at=row.last_at,
     )
 
 
