@@ -46,6 +46,9 @@ PERIOD = re.compile(
     rf"|(?:干了|做了|干|做)\s*{NUMBER}\s*(?:个)?\s*(?:月|年半?)多?"
     rf"|(?:干了|做了)\s*半年多?"
     rf"|{YEAR}\s*(?:{MONTH}|一年|年底|年初|上半年|下半年|春节前后?|全年)"
+    # From a month on, or up to one: 从腊月开始没给, 3月以来, 干到冬月.
+    rf"|(?:从\s*)?{MONTH}\s*(?:开始|起|以来|到现在|至今)"
+    rf"|(?:干到|做到)\s*{MONTH}"
 )
 BOSS = re.compile(
     r"(?:老板|包工头|工头|班组长|老总|经理)"
@@ -124,7 +127,8 @@ def employer(text: str) -> str | None:
         cities, counties = shanxi_places()
         for place in (*cities, *counties):  # the place is its own slot
             name = name.replace(place, "")
-        name = SITE_NOISE.sub("", name.lstrip("的"))
+        # Who was where comes before the last 在 (俺们仨在…的工地): the site is what follows it.
+        name = SITE_NOISE.sub("", name.rsplit("在", 1)[-1].lstrip("的"))
         name = "" if name in GENERIC_SITES else name
     parts = [p for p in (name, boss.group() if boss else "") if p]
     return "，".join(parts) or None

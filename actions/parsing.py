@@ -121,7 +121,7 @@ def parse_period(text: str) -> str | None:
     """When the work was done, kept as said but only when it names a time."""
     text = normalise(text)
     if parse_months(text) or re.search(
-        r"\d{4}年|去年|今年|前年|\d{1,2}月|[一二三四五六七八九十]+月|春节|年底|年初", text
+        r"\d{4}年|去年|今年|前年|\d{1,2}月|[一二三四五六七八九十]+月|腊月|正月|冬月|春节|年底|年初", text
     ):
         return text[:60]
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.facts import corrected_value, housing_facts, is_correction, legal_aid_facts, school_facts, wage_facts
-from actions.parsing import parse_yes_no
+from actions.parsing import parse_period, parse_yes_no
 from actions.validate_wage_intake import RULES
 from bot.components.short_replies import classify
 
@@ -28,6 +28,17 @@ def test_an_unnamed_site_is_not_an_employer_but_a_named_boss_is() -> None:
     facts = wage_facts("长治市潞州区的一个商场工地，老板叫刘志强")
     assert facts["wage_place"] == "长治市潞州区"
     assert facts["wage_employer"] == "商场工地，老板叫刘志强"
+    # Who was there is not the site's name.
+    assert "wage_employer" not in wage_facts("俺们仨在太原小店区的工地干活")
+    assert wage_facts("俺们仨在恒泰小区三期工地干活")["wage_employer"] == "恒泰小区三期工地"
+
+
+@pytest.mark.parametrize(
+    ("text", "period"), [("从腊月开始没给", "从腊月开始"), ("3月以来一分没发", "3月以来"), ("干到冬月", "干到冬月")]
+)
+def test_a_period_from_or_up_to_a_month(text: str, period: str) -> None:
+    assert wage_facts(text)["wage_period"] == period
+    assert parse_period(text)  # and the same words answer the form's question about the time
 
 
 @pytest.mark.parametrize(
