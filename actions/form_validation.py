@@ -291,7 +291,9 @@ def free_text(max_chars: int) -> Callable[[str], str | None]:
 
     def read(text: str) -> str | None:
         text = text.strip()
-        return text[:max_chars] if len(text) >= 2 else None
+        if len(text) < 2 or short_reply(text):  # 好的呀, 确认提交, 不用了: a reply, not a name
+            return None
+        return text[:max_chars]
 
     return read
 

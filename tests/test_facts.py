@@ -111,6 +111,7 @@ def test_the_other_journeys_read_facts_too() -> None:
         ("可以可以", "affirm"),
         ("👍", "affirm"),
         ("OK", "affirm"),
+        ("确认提交", "affirm"),  # the summary's button, typed at another step: no name or place
         ("No!", "deny"),
         ("不用了", "deny"),
         ("甭了", "deny"),
@@ -146,3 +147,8 @@ def test_sums_as_workers_shorten_them(text: str, amount: str) -> None:
 )
 def test_counties_by_their_short_names(text: str, place: str | None) -> None:
     assert RULES["wage_place"].parse(text) == place
+
+
+@pytest.mark.parametrize("text", ["确认提交", "好的呀", "不用了", "对"])
+def test_a_short_reply_is_no_name(text: str) -> None:
+    assert RULES["wage_employer"].parse(text) is None
