@@ -13,6 +13,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.channels.partner_keys import parse_partner_keys, unbound_keys
 from knowledge.loader import PROJECT_ROOT
 from knowledge.settings import KnowledgeSettings
 
@@ -60,8 +61,15 @@ class ApiSettings(BaseSettings):
     rate_per_minute: int = 30
     # Sites allowed to embed the widget from another origin (comma-separated origins).
     cors_origins: str = ""
-    # API keys of the generic JSON channel (other systems: WeCom or DingTalk bridges, a hotline system).
+    # API keys of the generic JSON channel (other systems: WeCom or DingTalk bridges, a hotline system),
+    # each bound to the sources it may speak for: "key1:wecom|dingtalk,key2:hotline" (never web or wechat).
     channel_api_keys: str = ""
+    # Per client address and minute (the proxy's X-Forwarded-For, when trusted): requests that run
+    # the model or write for anyone. Generous, since many workers share one carrier NAT address.
+    search_per_address_per_minute: int = 30
+    messages_per_address_per_minute: int = 120
+    feedback_per_address_per_minute: int = 30
+    handoffs_per_address_per_minute: int = 5
     # Fernet key for the personal data a form keeps (the contact of a wage claim); empty: a key
     # kept in .cache/pii.key is made on first use (development only).
     pii_key: str = ""
@@ -90,11 +98,29 @@ class ApiSettings(BaseSettings):
     session_idle_minutes: float = 60
     # Send the session cookie over HTTPS only; turn on wherever the console is served over HTTPS.
     cookie_secure: bool = False
-    # Wrong passwords per username and address per minute before logins from there pause for a minute.
+    # Login attempts (counted before the password is checked, api/staff/login_limits.py):
+    # per username and address per minute; per username from all addresses per 15 minutes
+    # (then a lockout that doubles each time); per address over all usernames per 15 minutes.
     login_failures_per_minute: int = 5
+    login_attempts_per_account: int = 20
+    login_attempts_per_address: int = 50
+    # argon2 hashes running at once in a process (each takes 19 MiB): a burst waits for none.
+    password_checks: int = Field(default=3, ge=1, le=8)
+    # Uvicorn reads this same variable: only these addresses may set the client's address
+    # through X-Forwarded-For. Read here so that production can refuse "*".
+    forwarded_allow_ips: str = Field(default="127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
+    # The gap report groups at most this many of the newest unanswered questions (and says so).
+    gaps_max_questions: int = 2000
+    # A web chat closes after this long without a message, or this long after it began (shared
+    # phones, internet cafés); the widget is told and clears its screen too. A reload brings back
+    # at most web_recent_messages.
+    web_idle_minutes: float = 30
+    web_max_hours: float = 24
+    web_recent_messages: int = 20
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:
+        parse_partner_keys(self.channel_api_keys)  # a reserved or malformed source stops any mode
         check(self)
         return self
 
@@ -107,8 +133,8 @@ class ApiSettings(BaseSettings):
         return split_list(self.cors_origins)
 
     @property
-    def channel_api_key_list(self) -> list[str]:
-        return split_list(self.channel_api_keys)
+    def channel_api_key_sources(self) -> dict[str, frozenset[str]]:
+        return parse_partner_keys(self.channel_api_keys)
 
 
 MIN_SECRET_CHARS = 16
@@ -146,10 +172,14 @@ def insecure_settings(settings: ApiSettings) -> list[str]:
     # HS256 wants a key at least as long as its hash (RFC 7518, 3.2).
     if len(settings.rasa_jwt_secret) < JWT_SECRET_MIN_CHARS and "API_RASA_JWT_SECRET" not in problems:
         problems.append("API_RASA_JWT_SECRET")
-    if any(looks_like_placeholder(key) for key in split_list(settings.channel_api_keys)):
+    partner_keys = parse_partner_keys(settings.channel_api_keys)
+    if any(looks_like_placeholder(key) for key in partner_keys) or unbound_keys(partner_keys):
         problems.append("API_CHANNEL_API_KEYS")
     if not settings.cookie_secure:
         problems.append("API_COOKIE_SECURE")
+    # "*" lets anyone who reaches the api pick the address the login limits count.
+    if "*" in split_list(settings.forwarded_allow_ips):
+        problems.append("FORWARDED_ALLOW_IPS")
     return problems
 
 

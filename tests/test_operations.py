@@ -177,7 +177,9 @@ def test_production_accepts_real_secrets() -> None:
         ({"actions_token": "short1"}, "API_ACTIONS_TOKEN"),
         ({"actions_token": "a" * 40}, "API_ACTIONS_TOKEN"),
         ({"wechat_app_id": "wx0123456789abcdef", "wechat_token": "token"}, "API_WECHAT_TOKEN"),
-        ({"channel_api_keys": f"{STRONG},example-key-123456789"}, "API_CHANNEL_API_KEYS"),
+        ({"channel_api_keys": f"{STRONG}:wecom,example-key-123456789:hotline"}, "API_CHANNEL_API_KEYS"),
+        # A key bound to no source: production refuses to guess what it is for.
+        ({"channel_api_keys": f"{STRONG}:wecom,{STRONG[::-1]}"}, "API_CHANNEL_API_KEYS"),
         ({"cookie_secure": False}, "API_COOKIE_SECURE"),
     ],
 )

@@ -49,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, standin_searcher: Searcher)
             rasa_urls=rasa.url,
             rasa_jwt_secret=STANDIN_JWT_SECRET,
             actions_token="fuzz-token",
-            channel_api_keys="fuzz-key",
+            channel_api_keys="fuzz-key:hotline|wecom",
             rate_per_minute=100_000,
         )
         port = free_port()

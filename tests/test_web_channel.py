@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.channels.partner_keys import BadPartnerKeys
+from api.conversations.history import StoredMessage
 from api.conversations.rasa_client import replica_for
 from api.main import create_app
 from knowledge.search import Searcher
@@ -41,7 +43,8 @@ def rasa() -> Iterator[RasaStandIn]:
 
 @pytest.fixture()
 def client(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> Iterator[TestClient]:
-    settings = settings_for(tmp_path, rasa.url, rate_per_minute=5, channel_api_keys="k-one,k-two")
+    keys = "k-one:wecom,k-two:hotline|dingtalk"
+    settings = settings_for(tmp_path, rasa.url, rate_per_minute=5, channel_api_keys=keys)
     with TestClient(create_app(settings, searcher=standin_searcher)) as test_client:
         yield test_client
 
@@ -189,6 +192,34 @@ def test_partner_channel_needs_its_key(client: TestClient, rasa: RasaStandIn) ->
     ok = client.post("/api/channels/json/messages", json=body, headers={"X-API-Key": "k-two"})
     assert ok.status_code == 200 and ok.json()["replies"][0]["citations"][0]["item"] == 3
     assert rasa.received[-1]["sender"] == "hotline:agent-7"
+
+
+def test_a_partner_key_speaks_only_for_its_own_sources(client: TestClient, rasa: RasaStandIn) -> None:
+    # A WeChat worker's conversation, as the WeChat channel would have it.
+    worker = "oWorkerOpenId0001"
+    client.app.state.container.history.add(  # type: ignore[attr-defined]
+        f"wechat:{worker}", "wechat", [StoredMessage(role="user", text="老板欠我工资")]
+    )
+    wecom_key = {"X-API-Key": "k-one"}
+    for source in ("wechat", "web", "hotline"):
+        body = {"source": source, "user_id": worker, "text": "我的案子怎么样了"}
+        refused = client.post("/api/channels/json/messages", json=body, headers=wecom_key)
+        assert refused.status_code == 403, source
+    assert rasa.received == []  # never reached the bot in any of those conversations
+    history = client.app.state.container.history  # type: ignore[attr-defined]
+    assert [m.text for m in history.messages(f"wechat:{worker}")] == ["老板欠我工资"]
+    assert history.messages(f"hotline:{worker}") == []
+    ok = client.post(
+        "/api/channels/json/messages", json={"source": "wecom", "user_id": worker, "text": "欠薪"}, headers=wecom_key
+    )
+    assert ok.status_code == 200 and rasa.received[-1]["sender"] == f"wecom:{worker}"
+
+
+@pytest.mark.parametrize("keys", ["k-one:wechat", "k-one:wecom|web", "k-one:WeChat"])
+def test_no_key_may_be_bound_to_the_apis_own_channels(tmp_path: Path, keys: str) -> None:
+    with pytest.raises(BadPartnerKeys) as refused:
+        settings_for(tmp_path, "http://127.0.0.1:9", channel_api_keys=keys)
+    assert "k-one" not in str(refused.value)
 
 
 def test_cors_allows_only_the_listed_sites(tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn) -> None:

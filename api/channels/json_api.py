@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from api.channels.partner_keys import RESERVED_SOURCES
 from api.conversations.turn import BadPayload, Conversations, Inbound, RateLimited, Turn
 
 
@@ -21,11 +22,23 @@ class Refused(Exception):
         self.detail = detail
 
 
-def verify_api_key(given: str | None, keys: list[str]) -> None:
+def verify_api_key(given: str | None, keys: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The sources the given key may speak for; 401 for a missing or unknown key."""
     if not keys:
         raise Refused(503, "this channel has no API keys configured")
-    if not given or not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+    allowed: frozenset[str] | None = None
+    for key, sources in keys.items():  # every key compared, in constant time each
+        if given and hmac.compare_digest(given.encode(), key.encode()):
+            allowed = sources
+    if allowed is None:
         raise Refused(401, "API key missing or wrong")
+    return allowed
+
+
+def verify_source(source: str, allowed: frozenset[str]) -> None:
+    """A key speaks only for its own sources: never another partner's, never web or wechat."""
+    if source in RESERVED_SOURCES or source not in allowed:
+        raise Refused(403, f"this API key may not speak for source {source!r}")
 
 
 def parse_web(session_id: str, text: str, payload: str, title: str) -> Inbound:

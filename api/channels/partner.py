@@ -1,7 +1,8 @@
 """The generic JSON channel for other systems (WeCom or DingTalk bridges, a hotline system).
 
-Authenticated with an API key in ``X-API-Key`` (API_CHANNEL_API_KEYS); the answers are
-the web channel's, so a bridge renders citations and buttons its own way.
+Authenticated with an API key in ``X-API-Key`` (API_CHANNEL_API_KEYS), each key bound to the
+sources it may speak for (api/channels/partner_keys.py); the answers are the web channel's,
+so a bridge renders citations and buttons its own way.
 """
 
 from __future__ import annotations
@@ -30,16 +31,17 @@ class PartnerMessage(BaseModel):
 @router.post(
     "/messages",
     response_model=MessagesOut,
-    responses=documented(400, 401, 413, 429, 503),
+    responses=documented(400, 401, 403, 413, 429, 503),
 )
 async def post_message(
     conversations: ConversationsDep,
     settings: SettingsDep,
     body: PartnerMessage,
-    x_api_key: Annotated[str | None, Header()] = None
+    x_api_key: Annotated[str | None, Header()] = None,
 ) -> Any:
     try:
-        json_api.verify_api_key(x_api_key, settings.channel_api_key_list)
+        allowed = json_api.verify_api_key(x_api_key, settings.channel_api_key_sources)
+        json_api.verify_source(body.source, allowed)  # before anything touches the conversation
         inbound = json_api.parse_partner(body.source, body.user_id, body.text, body.payload)
         return await json_api.answer(conversations, inbound)
     except json_api.Refused as exc:

@@ -451,6 +451,8 @@ def wechat_xml(data: bytes) -> None:
 # --- the JSON channels (web widget, partner systems) -------------------------------------------
 
 API_KEY = "fuzz-key"
+# The sources the fuzz corpus (tests/fuzz/run.py) posts as: the key is bound to them.
+API_KEYS = f"{API_KEY}:hotline|wecom"
 WEB_PATH = "/api/web/messages"
 PARTNER_PATH = "/api/channels/json/messages"
 TEXT_MAX, PAYLOAD_MAX, TITLE_MAX = 20_000, 400, 200  # MessageIn / PartnerMessage
@@ -482,7 +484,7 @@ def json_channels() -> JsonChannels:
     install_handlers(app)
     app.include_router(web.router)
     app.include_router(partner.router)
-    settings = ApiSettings(channel_api_keys=API_KEY)
+    settings = ApiSettings(channel_api_keys=API_KEYS)
     app.state.settings = settings
     recorder = Recorder()
     app.dependency_overrides[get_conversations] = lambda: recorder
