@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,7 @@ from api.conversations.limits import Limits
 from api.conversations.rasa_auth import RasaToken
 from api.conversations.rasa_client import RasaClient
 from api.conversations.turn import Conversations
+from api.conversations.web_sessions import SessionPolicy, WebSessions
 from api.db.engine import IMMEDIATE, shared_engine
 from api.db.migrate import upgrade
 from api.handoff.store import HandoffStore
@@ -30,8 +32,11 @@ from api.ops.metrics import Metrics
 from api.privacy.retention import Retention, RetentionDays
 from api.privacy.tracker_retention import TrackerRetention
 from api.privacy.vault import Cipher, PiiVault, load_key
+from api.quality.cache import ReportCache
+from api.quality.schemas import GapReport
 from api.settings import ApiSettings
 from api.staff.accounts import AccountStore
+from api.staff.passwords import PasswordChecks
 from knowledge.publish import LiveSearcher, Publisher, open_live, open_store
 from knowledge.search import Searcher
 from knowledge.store import KnowledgeStore
@@ -55,9 +60,12 @@ class Container:
     limits: Limits
     rasa: RasaClient
     conversations: Conversations
+    web_sessions: WebSessions
     channels: ChannelRegistry
     retention: Retention
     trackers: TrackerRetention | None
+    # Gap reports, kept a few minutes and computed once for concurrent requests.
+    gap_reports: ReportCache[GapReport] = field(default_factory=ReportCache)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -76,7 +84,9 @@ class Container:
         cases = CaseStore(url)
         vault = PiiVault(url, Cipher(load_key(settings.pii_key, settings.pii_key_file)))
         history = History(url)
-        accounts = AccountStore(url, settings.session_hours, settings.session_idle_minutes)
+        accounts = AccountStore(
+            url, settings.session_hours, settings.session_idle_minutes, checks=PasswordChecks(settings.password_checks)
+        )
         handoffs = HandoffStore(url)
         services.configure(services.Services(live, cases, settings.handoff_notice, vault))
         rasa = RasaClient(
@@ -104,6 +114,7 @@ class Container:
             limits=limits,
             rasa=rasa,
             conversations=conversations,
+            web_sessions=WebSessions(url, history, _web_policy(settings)),
             channels=ChannelRegistry(history),
             retention=Retention(days, cases, vault, accounts, history, handoffs, trackers),
             trackers=trackers,
@@ -124,6 +135,14 @@ class Container:
         await self.limits.close()
         if self.trackers is not None:
             self.trackers.close()
+
+
+def _web_policy(settings: ApiSettings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.web_idle_minutes),
+        lifetime=timedelta(hours=settings.web_max_hours),
+        recent_messages=settings.web_recent_messages,
+    )
 
 
 async def _purge_forever(retention: Retention) -> None:

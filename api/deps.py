@@ -19,8 +19,11 @@ from api.container import Container
 from api.conversations.history import History
 from api.conversations.limits import Limits
 from api.conversations.turn import Conversations
+from api.conversations.web_sessions import WebSessions
 from api.handoff.store import HandoffStore
 from api.ops.metrics import Metrics
+from api.quality.cache import ReportCache
+from api.quality.schemas import GapReport
 from api.settings import ApiSettings
 from api.staff.accounts import AccountStore
 from knowledge.publish import LiveSearcher, Publisher
@@ -99,6 +102,14 @@ def get_limits(container: ContainerDep) -> Limits:
     return container.limits
 
 
+def get_gap_reports(container: ContainerDep) -> ReportCache[GapReport]:
+    return container.gap_reports
+
+
+def get_web_sessions(container: ContainerDep) -> WebSessions:
+    return container.web_sessions
+
+
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ExecutorDep = Annotated[ActionExecutor, Depends(get_executor)]
@@ -112,3 +123,5 @@ HandoffsDep = Annotated[HandoffStore, Depends(get_handoffs)]
 ChannelsDep = Annotated[ChannelRegistry, Depends(get_channels)]
 ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+WebSessionsDep = Annotated[WebSessions, Depends(get_web_sessions)]
+GapReportsDep = Annotated[ReportCache[GapReport], Depends(get_gap_reports)]

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 
 from api.cases import store as _cases  # noqa: F401 (registers the tables)
 from api.conversations import history as _history  # noqa: F401
+from api.conversations import web_sessions as _web_sessions  # noqa: F401
 from api.db.base import Base
 from api.handoff import store as _handoff  # noqa: F401
 from api.privacy import vault as _vault  # noqa: F401

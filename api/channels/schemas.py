@@ -43,3 +43,8 @@ class HistoryMessage(BaseModel):
 
 class HistoryOut(BaseModel):
     messages: list[HistoryMessage]
+    # The id's conversation is over (ended, idle or a day old): the widget starts a new id.
+    ended: bool
+    # The widget clears its own screen after this long without a message, and after max_seconds.
+    idle_seconds: int
+    max_seconds: int

@@ -5,6 +5,7 @@ Sessions are random ids the page makes and keeps; the api never uses the IP.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -14,13 +15,15 @@ from api.channels import json_api
 from api.channels.schemas import HistoryOut
 from api.channels.schemas import MessagesOut as MessagesOut  # re-exported: tests/fuzz validates answers with it
 from api.conversations.turn import PAYLOAD_PATTERN
-from api.deps import ConversationsDep
+from api.deps import ConversationsDep, WebSessionsDep
 from api.errors import documented
 
 router = APIRouter(prefix="/api/web", tags=["web"])
 
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_PATTERN, description="a random id kept by the page")]
+# What a closed id is told (410): the widget then starts a new conversation.
+SESSION_OVER = "这次对话已经结束了。请重新开始对话。"
 
 
 class MessageIn(BaseModel):
@@ -45,18 +48,39 @@ class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
 
 
-@router.post("/messages", response_model=MessagesOut, responses=documented(400, 413, 429))
-async def post_message(conversations: ConversationsDep, body: MessageIn) -> Any:
+@router.post("/messages", response_model=MessagesOut, responses=documented(400, 410, 413, 429))
+async def post_message(conversations: ConversationsDep, sessions: WebSessionsDep, body: MessageIn) -> Any:
     inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
+    # A closed id (shared phone) must not reach its old Rasa conversation and resume the wage form.
+    if await asyncio.to_thread(sessions.is_over, inbound.conversation):
+        raise HTTPException(status_code=410, detail=SESSION_OVER)
     try:
         return await json_api.answer(conversations, inbound)
     except json_api.Refused as exc:
         raise HTTPException(status_code=exc.status, detail=exc.detail) from None
 
 
+class EndIn(BaseModel):
+    session_id: SessionId
+
+
 @router.get("/history", response_model=HistoryOut)
-async def history(conversations: ConversationsDep, session_id: Annotated[str, Query(pattern=SESSION_PATTERN)]) -> Any:
-    return {"messages": await conversations.history_of(f"web:{session_id}")}
+async def history(sessions: WebSessionsDep, session_id: Annotated[str, Query(pattern=SESSION_PATTERN)]) -> Any:
+    """The last few messages of an open conversation; nothing at all once it is over."""
+    recent = await asyncio.to_thread(sessions.recent, f"web:{session_id}")
+    return {
+        "messages": [m.to_json() for m in recent or []],
+        "ended": recent is None,
+        "idle_seconds": int(sessions.policy.idle.total_seconds()),
+        "max_seconds": int(sessions.policy.lifetime.total_seconds()),
+    }
+
+
+@router.post("/end", status_code=204, responses=documented(413))
+async def end(sessions: WebSessionsDep, body: EndIn) -> Response:
+    """结束对话: the id is closed for good (again is fine); the staff console keeps the transcript."""
+    await asyncio.to_thread(sessions.end, f"web:{body.session_id}")
+    return Response(status_code=204)
 
 
 @router.post("/feedback", status_code=204, responses=documented(404, 413))

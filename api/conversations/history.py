@@ -110,6 +110,18 @@ class History:
             for r in reversed(rows)
         ]
 
+    def span(self, conversation: str) -> tuple[datetime, datetime] | None:
+        """When the conversation's first and last messages were stored; None before its first."""
+        with self.sessions() as session:
+            first, last = session.execute(
+                select(func.min(MessageRow.created_at), func.max(MessageRow.created_at)).where(
+                    MessageRow.conversation == conversation
+                )
+            ).one()
+        if first is None or last is None:
+            return None
+        return first, last
+
     def add_feedback(self, conversation: str, message_id: str, rating: str) -> bool:
         """False when the message is not a bot reply of this conversation."""
         with self.sessions() as session:
