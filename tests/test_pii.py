@@ -131,13 +131,30 @@ def test_id_forms(text: str, value: str) -> None:
     assert not any(ch.isdigit() for ch in out)
 
 
-def test_wrong_check_digit_is_not_an_id() -> None:
-    assert find(f"身份证{bad_id(ID_18)}") == []
+def test_wrong_check_digit_with_real_region_and_birth_date_is_still_an_id() -> None:
+    # A mistyped ID is still a person's ID.
+    assert kinds(f"身份证{bad_id(ID_18)}") == [("id_card", bad_id(ID_18))]
+    assert redact(f"身份证{bad_id(ID_18)}")[0] == "身份证[身份证号]"
+
+
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "14010219901307123",  # month 13
+        "14010219900230123",  # 30 February
+        "99010219900307123",  # no such province
+        "14010218890307123",  # born before 1900
+        "14010221990307123",  # born in the future
+    ],
+)
+def test_wrong_check_digit_without_a_real_birth_date_or_region_is_not_an_id(first17: str) -> None:
+    wrong = next(c for c in "0123456789X" if c != id_check(first17))
+    assert not [k for k, _ in kinds(f"编号{first17}{wrong}") if k == "id_card"]
 
 
 def test_wrong_check_digit_but_luhn_valid_is_a_card() -> None:
-    # 18 digits shaped like an ID whose last digit fits Luhn but not the ID check.
-    card = next(c for n in range(100, 1000) if not is_id(c := make_card(f"14010219900307{n:03d}")))
+    # 18 digits shaped like an ID (62 is Gansu) whose last digit fits Luhn but not the ID check.
+    card = next(c for n in range(100, 1000) if not is_id(c := make_card(f"62010219900307{n:03d}")))
     assert kinds(f"号码{card}") == [("bank_card", card)]
 
 
@@ -172,10 +189,17 @@ def test_card_forms(text: str, value: str) -> None:
     assert not any(ch.isdigit() for ch in out)
 
 
-def test_luhn_invalid_16_digits_left_alone() -> None:
-    text = f"订单号{not_luhn(CARD_16)}"
+@pytest.mark.parametrize("prefix", ["4", "5", "8", "1"])
+def test_luhn_invalid_16_digits_left_alone(prefix: str) -> None:
+    text = f"订单号{not_luhn(prefix + CARD_16[1:])}"
     assert find(text) == []
     assert redact(text)[0] == text
+
+
+def test_luhn_invalid_unionpay_number_is_still_a_card() -> None:
+    # A wage card (UnionPay, 62…) with one digit wrong is still the worker's card.
+    text = f"卡号{not_luhn(CARD_16)}"
+    assert kinds(text) == [("bank_card", not_luhn(CARD_16))]
 
 
 # --- what must stay ------------------------------------------------------------------------------

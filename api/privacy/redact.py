@@ -1,10 +1,26 @@
 """Find and redact personal numbers (resident ID, mobile, bank card) in a worker's free text.
 
 Personal data must reach neither the Rasa bot nor any log in clear text. Workers type these
-numbers in many forms: full-width digits, groups separated by spaces or dashes, glued to
-Chinese on both sides. The search runs on a copy of the text where every such variant is
-mapped to ASCII *one character for one character*, so a match's span is also its span in the
-original text.
+numbers in many forms: full-width digits, Chinese numerals (一三八, 幺 for 1, 两 for 2, mixed
+with digits), groups separated by one or two spaces, tabs, new lines, dots, commas, slashes or
+dashes, glued to Chinese on both sides. The search runs on a copy of the text where every such
+variant is mapped to ASCII *one character for one character*, so a match's span is also its span
+in the original text.
+
+What counts (and why; bench/redaction.py measures both sides):
+
+- mobile: 11 digits 1[3-9]…, written 11, 3-4-4, 4-3-4 or 3-8, with +86/86/0086 in front or not.
+  Landlines (0351-1234567) are left alone: they are a workplace's or an office's, not a person's.
+- resident ID: 18 characters (plain, 6-8-4, 6-4-4-4) with a right check character; with a wrong
+  one too when the region code is a real province and the birth date a real day between
+  1900-01-01 and today (a mistyped ID is still personal; random 18-digit runs rarely pass);
+  the old 15-digit form with a plausible date.
+- bank card: 16-19 digits (plain, 4-4-4-4(-1..3), 6+13) passing Luhn; failing Luhn only when it
+  starts with 62 (UnionPay: the wage cards workers have). A 4 or 5 (Visa, Mastercard) number that
+  fails Luhn is left alone: order and waybill numbers look like that far more often.
+
+Separators are bounded (at most two characters between groups, and groups of the exact sizes
+above), so two amounts, a date or a time range are not glued into a number.
 """
 
 from __future__ import annotations
@@ -14,7 +30,9 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
+from urllib.parse import unquote_plus
 
 __all__ = [
     "PLACEHOLDERS",
@@ -61,13 +79,31 @@ _FOLD = str.maketrans(
 )
 
 
+# Chinese numerals as workers use them in a number: 幺 is 1 and 两 is 2 when read digit by digit.
+_NUMERALS = {"零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4"}
+_NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_FOLD_NUMERALS = str.maketrans(_NUMERALS)
+
 _FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD) + "]")
-_ANY_DIGIT = re.compile("[0-9\uff10-\uff19]")
+_ANY_NUMERAL = re.compile("[" + "".join(_NUMERALS) + "]")
+_ANY_DIGIT = re.compile("[0-9\uff10-\uff19" + "".join(_NUMERALS) + "]")
 
 
 def _fold(text: str) -> str:
     # translate() is slow on CJK text; most messages have nothing to fold.
     return text.translate(_FOLD) if _FOLDABLE.search(text) else text
+
+
+def _folds(text: str) -> Iterator[str]:
+    """The text with digits folded, then (if it has any) with Chinese numerals folded as well.
+
+    Two copies, because a numeral next to a number in digits is a word, not part of it:
+    "第一13812345678" holds a mobile, which the second copy alone (a 12-digit run) would miss.
+    """
+    folded = _fold(text)
+    yield folded
+    if _ANY_NUMERAL.search(folded):
+        yield folded.translate(_FOLD_NUMERALS)
 
 
 def _canonical(folded: str) -> str:
@@ -81,10 +117,16 @@ def _canonical(folded: str) -> str:
 # punctuation) may touch it. Grouped forms allow one space or dash between groups.
 _NOT_AFTER_DIGIT = r"(?<![0-9])"
 _NOT_BEFORE_DIGIT = r"(?![0-9])"
-_SEP = r"[ \-]"
+# Between groups: one or two of space, tab, new line, dot, comma, 、, slash, dash, middle dot
+# (ASCII and full-width; \u3000 and the dashes are already folded).
+_SEP_CHARS = " \t\r\n.,，、/／\\-·・．。"
+_SEP = "[" + re.escape(_SEP_CHARS) + "]{1,2}"
 
 
-def _forms(*forms: str) -> tuple[re.Pattern[str], ...]:
+_Form = tuple[re.Pattern[str], bool]  # the pattern, and whether it needs a separator
+
+
+def _forms(*forms: str) -> tuple[_Form, ...]:
     """One pattern per written form, tried at every position (a lookahead captures the match).
 
     ``finditer`` with one alternation takes a single greedy match at each place and moves
@@ -92,7 +134,13 @@ def _forms(*forms: str) -> tuple[re.Pattern[str], ...]:
     4321" read as one 19-digit card (wrong Luhn) hid a valid card and a mobile. Each form on
     its own, at every start, finds every candidate; find() then picks among overlaps.
     """
-    return tuple(re.compile(rf"(?=({_NOT_AFTER_DIGIT}(?:{form}){_NOT_BEFORE_DIGIT}))") for form in forms)
+    return tuple(
+        (
+            re.compile(rf"(?=({_NOT_AFTER_DIGIT}(?:{form}){_NOT_BEFORE_DIGIT}))"),
+            _SEP in form.replace(f"(?:{_SEP})?", ""),
+        )
+        for form in forms
+    )
 
 
 _ID_FORMS = _forms(
@@ -107,12 +155,19 @@ _CARD_FORMS = _forms(
     r"[0-9]{16,19}",
     rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}{_SEP}[0-9]{{1,3}}",  # 4-4-4-4-1..3, before the shorter form
     rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}",  # 4-4-4-4
+    rf"[0-9]{{6}}{_SEP}[0-9]{{13}}",  # 6+13, as some 19-digit cards are printed
 )
 
-_MOBILE_BODY = rf"1[3-9][0-9](?:[0-9]{{8}}|{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}|{_SEP}[0-9]{{8}})"  # 11, 3-4-4, 3-8
+_MOBILE_PLAIN = r"1[3-9][0-9]{9}"
+_MOBILE_GROUPED = (  # 3-4-4, 4-3-4, 3-8
+    rf"1[3-9][0-9](?:{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}|[0-9]{_SEP}[0-9]{{3}}{_SEP}[0-9]{{4}}|{_SEP}[0-9]{{8}})"
+)
+_COUNTRY = rf"(?:\+|00)?86(?:{_SEP})?"  # +86 / 86 / 0086, inside the span but not in the value
 _MOBILE_FORMS = _forms(
-    rf"(?:\+|00)?86{_SEP}?{_MOBILE_BODY}",  # +86 / 86 / 0086, inside the span but not in the value
-    _MOBILE_BODY,
+    _COUNTRY + _MOBILE_PLAIN,
+    _COUNTRY + _MOBILE_GROUPED,
+    _MOBILE_PLAIN,
+    _MOBILE_GROUPED,
 )
 
 
@@ -140,6 +195,25 @@ def _is_id(value: str) -> bool:
     return False
 
 
+# First two digits of a resident ID: the provinces, and 71/81/82/83 (Taiwan, Hong Kong, Macau,
+# residence permits).
+_PROVINCES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43"}
+    | {"44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"}
+)
+
+
+def _is_mistyped_id(value: str) -> bool:
+    """18 characters with a real province and birth date, whatever the check character says."""
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in _PROVINCES:
+        return False
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -150,32 +224,84 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# First digit of a card number (its issuer's industry): 3 JCB/Amex, 4 Visa, 5 Mastercard, 6 UnionPay,
+# 9 old domestic cards. A list of amounts starting 1, 2, 7 or 8 that passes Luhn is not a card.
+_CARD_FIRST_DIGITS = frozenset("34569")
+
+
 def _is_card(value: str) -> bool:
     # An 18-digit run that is also a valid ID loses to the ID candidate in find().
-    return 16 <= len(value) <= 19 and value.isdigit() and _luhn_ok(value)
+    return 16 <= len(value) <= 19 and value.isdigit() and value[0] in _CARD_FIRST_DIGITS and _luhn_ok(value)
+
+
+def _is_mistyped_card(value: str) -> bool:
+    """A UnionPay-shaped number failing Luhn: a wage card with a digit wrong is still personal."""
+    return 16 <= len(value) <= 19 and value.isdigit() and value.startswith("62")
+
+
+_GROUP = re.compile(r"[0-9]+")
+
+
+def _amounts_list(written: str) -> bool:
+    """ "5500，5000，9500，9200": round amounts in a list, not a card (every group ends in 00)."""
+    groups = _GROUP.findall(written)
+    return len(groups) > 1 and all(g.endswith("00") for g in groups if len(g) >= 4)
 
 
 def _is_mobile(value: str) -> bool:
     return len(value) == 11  # the pattern already fixed the shape
 
 
-# Earlier entries win where candidates overlap: a valid ID beats a card, a card beats a mobile.
-_RULES: tuple[tuple[Kind, tuple[re.Pattern[str], ...], Callable[[str], bool]], ...] = (
-    ("id_card", _ID_FORMS, _is_id),
-    ("bank_card", _CARD_FORMS, _is_card),
-    ("mobile", _MOBILE_FORMS, _is_mobile),
+# Each form is scanned once and its matches checked in turn; the rank orders all candidates,
+# and a lower rank wins where candidates overlap: a number passing its check beats one that only
+# looks right; a mobile beats a mistyped card, which could otherwise swallow its first group.
+_Check = tuple[int, Callable[[str], bool]]
+_RULES: tuple[tuple[Kind, int, tuple[_Form, ...], tuple[_Check, ...]], ...] = (
+    # kind, fewest digits, forms, checks
+    ("id_card", 15, _ID_FORMS, ((0, _is_id), (2, _is_mistyped_id))),
+    ("bank_card", 16, _CARD_FORMS, ((1, _is_card), (4, _is_mistyped_card))),
+    ("mobile", 11, _MOBILE_FORMS, ((3, _is_mobile),)),
 )
 
+# A run of digits and separators (with a leading + and a trailing X): no number spans two runs,
+# so the forms are only tried inside runs long enough to hold one.
+_RUN = re.compile(rf"\+?[0-9](?:(?:{_SEP})?[0-9])*[Xx]?")
+_MIN_DIGITS = 11
+_NOT_DIGITS = re.compile("[^0-9]")
+_ONE_SEP = re.compile("[" + re.escape(_SEP_CHARS) + "]")
 
-def _candidates(folded: str) -> Iterator[Found]:
-    for kind, forms, is_valid in _RULES:
-        for pattern in forms:
-            for match in pattern.finditer(folded):
-                value = _canonical(match.group(1))
-                if kind == "mobile":
-                    value = value[-11:]  # drop the country prefix
-                if is_valid(value):
-                    yield Found(kind, match.start(1), match.end(1), value)
+
+def _runs(folded: str) -> Iterator[tuple[int, int, int, bool]]:
+    """Start, end, number of digits and whether it has separators, of each run that may hold a number."""
+    for run in _RUN.finditer(folded):
+        written = run.group()
+        digits = len(_NOT_DIGITS.sub("", written))
+        if digits >= _MIN_DIGITS:
+            yield run.start(), run.end(), digits, bool(_ONE_SEP.search(written))
+
+
+def _candidates(folds: list[str]) -> list[Found]:
+    ranked: list[tuple[int, Found]] = []
+    for folded in folds:
+        for start, end, digits, separated in _runs(folded):
+            for kind, fewest, forms, checks in _RULES:
+                if digits < fewest:
+                    continue
+                for pattern, needs_separator in forms:
+                    if needs_separator and not separated:
+                        continue
+                    for match in pattern.finditer(folded, start, end):
+                        written = match.group(1)
+                        value = _canonical(written)
+                        if kind == "mobile":
+                            value = value[-11:]  # drop the country prefix
+                        elif kind == "bank_card" and _amounts_list(written):
+                            continue
+                        rank = next((r for r, check in checks if check(value)), None)
+                        if rank is not None:
+                            ranked.append((rank, Found(kind, match.start(1), match.end(1), value)))
+    ranked.sort(key=lambda item: item[0])  # stable: within a rank, in the order found
+    return [found for _, found in ranked]
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -185,15 +311,40 @@ def find(text: str) -> list[Found]:
     """Personal numbers in ``text``: non-overlapping, sorted by start."""
     if not _ANY_DIGIT.search(text):  # the common case, and cheap
         return []
+    folds = list(_folds(text))
     chosen: list[Found] = []
     starts: list[int] = []
-    for cand in _candidates(_fold(text)):  # in precedence order
+    overlapping: list[Found] = []
+    for cand in _candidates(folds):  # in precedence order
         i = bisect.bisect_left(starts, cand.start)
         overlaps_next = i < len(chosen) and chosen[i].start < cand.end
         overlaps_prev = i > 0 and chosen[i - 1].end > cand.start
         if not (overlaps_next or overlaps_prev):
             chosen.insert(i, cand)
             starts.insert(i, cand.start)
+        else:
+            overlapping.append(cand)
+    return _widened(chosen, overlapping)
+
+
+def _widened(chosen: list[Found], losers: list[Found]) -> list[Found]:
+    """Stretch a chosen number over the digits a losing reading of it also claimed.
+
+    "6262 7054 0964 9393 81" may pass Luhn on its first sixteen digits, and a card read as
+    eighteen digits loses to that: without this, the trailing "81" would stay in clear. A loser
+    that overlaps two chosen numbers (a card and a mobile side by side) changes nothing.
+    """
+    for loser in losers:
+        hits = [i for i, c in enumerate(chosen) if c.start < loser.end and loser.start < c.end]
+        if len(hits) != 1:
+            continue
+        i = hits[0]
+        start, end = min(chosen[i].start, loser.start), max(chosen[i].end, loser.end)
+        before_ok = i == 0 or chosen[i - 1].end <= start
+        after_ok = i == len(chosen) - 1 or chosen[i + 1].start >= end
+        if before_ok and after_ok:
+            item = chosen[i]
+            chosen[i] = Found(item.kind, start, end, item.value)
     return chosen
 
 
@@ -252,14 +403,41 @@ def _redact_message(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:
         # A bad format string: the handler would print msg and args in its error report.
-        record.msg, record.args = redact(f"{record.msg!s} {record.args!r}")[0], ()
+        record.msg, record.args = _redact_logged(f"{record.msg!s} {record.args!r}")[0], ()
         return
-    redacted, found = redact(message)
+    redacted, found = _redact_logged(message)
     if not found:
         return
     if record.name in _STRUCTURED_ARGS_LOGGERS and _redact_args_in_place(record):
         return
     record.msg, record.args = redacted, ()
+
+
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}|\+")
+
+
+def _decoded(text: str) -> str:
+    """``text`` with percent-encoding undone (twice at most: "%2531" is an encoded "%31")."""
+    for _ in range(3):
+        if not _ENCODED.search(text):
+            break
+        decoded = unquote_plus(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _redact_logged(text: str) -> tuple[str, list[Found]]:
+    """Like :func:`redact`, but a number hidden by percent-encoding (a path or query string as
+    uvicorn logs it) is found too; then the line is logged decoded, with the number replaced."""
+    redacted, found = redact(text)
+    decoded = _decoded(redacted)
+    if decoded != redacted:
+        again, more = redact(decoded)
+        if more:
+            return again, found + more
+    return redacted, found
 
 
 def _redact_args_in_place(record: logging.LogRecord) -> bool:
@@ -272,13 +450,13 @@ def _redact_args_in_place(record: logging.LogRecord) -> bool:
     else:
         return False
     try:
-        return not find(record.getMessage())
+        return not _redact_logged(record.getMessage())[1]
     except Exception:
         return False
 
 
 def _redact_value(value: object) -> object:
-    return redact(value)[0] if isinstance(value, str) else value
+    return _redact_logged(value)[0] if isinstance(value, str) else value
 
 
 def _redact_exception(record: logging.LogRecord) -> None:
@@ -286,9 +464,9 @@ def _redact_exception(record: logging.LogRecord) -> None:
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:
-        record.exc_text = redact(record.exc_text)[0]
+        record.exc_text = _redact_logged(record.exc_text)[0]
     if record.stack_info:
-        record.stack_info = redact(record.stack_info)[0]
+        record.stack_info = _redact_logged(record.stack_info)[0]
 
 
 _DEFAULT_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
