@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -47,14 +48,59 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     return JSONResponse({"detail": DATABASE_DOWN}, status_code=503, headers={"Retry-After": "5"})
 
 
+# What a field is called on screen, for the fields people type into.
+FIELD_NAMES = {
+    "text": "消息",
+    "session_id": "会话编号",
+    "payload": "按钮",
+    "username": "用户名",
+    "password": "密码",
+    "q": "搜索词",
+    "rating": "评价",
+    "reply_id": "回复编号",
+}
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    """The validation failure in plain Chinese; pydantic's own ``msg`` is English."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return "没有填"
+    if kind == "string_too_long":
+        return f"太长了（最多 {context.get('max_length')} 个字）"
+    if kind == "string_too_short":
+        return "太短了" if context.get("min_length", 0) > 1 else "不能是空的"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"太小了（至少 {context.get('ge', context.get('gt'))}）"
+    if kind in ("less_than_equal", "less_than"):
+        return f"太大了（最多 {context.get('le', context.get('lt'))}）"
+    if kind in ("literal_error", "enum"):
+        return "不是可选的值"
+    if kind == "json_invalid":
+        return "不是有效的 JSON"
+    if kind == "string_pattern_mismatch":
+        return "格式不对"
+    return "格式不对" if kind.endswith(("_type", "_parsing")) else "不对"
+
+
+def _chinese(error: Mapping[str, Any]) -> dict[str, Any]:
+    # loc, msg and type stay (FastAPI's documented 422 shape); input and ctx go: they echo the value.
+    kept = {key: value for key, value in error.items() if key not in ("input", "ctx", "url")}
+    field = next((str(part) for part in reversed(error.get("loc", ())) if isinstance(part, str)), "")
+    name = FIELD_NAMES.get(field, field)
+    kept["msg"] = f"{name}{_reason(error)}" if name and field not in ("body", "query") else f"请求{_reason(error)}"
+    return kept
+
+
 async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """422 naming what is wrong, without echoing the input back.
+    """422 naming what is wrong in Chinese, without echoing the input back.
 
     FastAPI's own handler repeats the rejected value: that can be a worker's personal data,
     and a value JSON cannot carry (a lone surrogate, 1e999) turned the 422 into a 500.
     """
     assert isinstance(exc, RequestValidationError)
-    errors = [{key: value for key, value in error.items() if key not in ("input", "ctx")} for error in exc.errors()]
+    errors = [_chinese(error) for error in exc.errors()]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
