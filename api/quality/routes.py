@@ -10,10 +10,10 @@ import numpy as np
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import HistoryDep, SearcherDep
+from api.deps import GapReportsDep, HistoryDep, SearcherDep, SettingsDep
 from api.errors import documented
 from api.quality.charts import line_chart
-from api.quality.figures import daily_figures, exchanges, gaps
+from api.quality.figures import daily_figures, exchanges, gaps, newest_gaps, newest_message
 from api.quality.schemas import DayFigures, FiguresOut, GapOut, GapReport
 from api.staff.auth import StaffUser
 
@@ -32,14 +32,24 @@ def _since(days: int) -> datetime:
 
 
 @router.get("/gaps", responses=documented(401, 403))
-async def gap_report(user: StaffUser, history: HistoryDep, searcher: SearcherDep, days: Days = 30) -> GapReport:
+async def gap_report(
+    user: StaffUser,
+    history: HistoryDep,
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    reports: GapReportsDep,
+    days: Days = 30,
+) -> GapReport:
+    since = _since(days)
+    limit = settings.gaps_max_questions
+
     def encode(texts: list[str]) -> np.ndarray:
         vectors: np.ndarray = searcher.embedder.queries(texts)
         return vectors
 
-    def report() -> list[GapOut]:
-        found = gaps(exchanges(history, _since(days)), encode)
-        return [
+    def report() -> GapReport:
+        questions, capped = newest_gaps(history, since, limit)
+        items = [
             GapOut(
                 question=g.question,
                 count=g.count,
@@ -49,10 +59,23 @@ async def gap_report(user: StaffUser, history: HistoryDep, searcher: SearcherDep
                 # The shortcut: the admin's new-answer form with this question filled in.
                 new_answer_url="/console/admin/answers/new?question=" + quote(g.question),
             )
-            for g in found
+            for g in gaps(questions, encode)
         ]
+        return GapReport(
+            days=days,
+            items=items,
+            questions=len(questions),
+            capped=capped,
+            max_questions=limit,
+            computed_at=datetime.now(UTC).isoformat(),
+        )
 
-    return GapReport(days=days, items=await run_in_threadpool(report))
+    def cached() -> GapReport:
+        # Everything the report depends on: a new message or a publish is a new key.
+        key = (since.date(), searcher.revision, newest_message(history), limit)
+        return reports.get(key, report)
+
+    return await run_in_threadpool(cached)
 
 
 @router.get("/figures", responses=documented(401, 403))

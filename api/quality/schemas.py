@@ -19,6 +19,10 @@ class GapOut(BaseModel):
 class GapReport(BaseModel):
     days: int
     items: list[GapOut]
+    questions: int = Field(description="how many unanswered questions were grouped")
+    capped: bool = Field(description="true when older unanswered questions were left out (only the newest count)")
+    max_questions: int = Field(description="the most questions one report groups (API_GAPS_MAX_QUESTIONS)")
+    computed_at: str = Field(description="when the report was computed (it is kept for a few minutes)")
 
 
 class DayFigures(BaseModel):
