@@ -6,6 +6,7 @@ messages), which records what it was sent.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -85,27 +86,59 @@ def reply_for(sender: str, message: str) -> list[dict[str, Any]]:
 
 
 class WeChatApiStandIn(JsonServer):
-    """WeChat's token and custom/send endpoints; ``refuse`` lists errcodes for the next sends."""
+    """WeChat's stable-token and custom/send endpoints; ``refuse`` lists errcodes for the next sends.
+
+    Like WeChat's stable token in normal mode, asking again while the token is valid returns
+    the same token (so replicas share it); a new one is made only when the current one has
+    expired (``expire``) or on ``force_refresh``, which invalidates the old. The older
+    ``/cgi-bin/token`` is not served: nothing may still use it. ``urls`` records every
+    requested path with its query string.
+    """
 
     def __init__(self, refuse: list[int] | None = None) -> None:
         self.refuse = list(refuse or [])
         self.tokens_issued = 0
+        self.token_requests: list[dict[str, Any]] = []
+        self.expired = False
+        self.refused = 0  # sends refused for a bad or expired token
         self.sent: list[dict[str, Any]] = []
+        self.urls: list[str] = []
         self.lock = threading.Lock()
         super().__init__(self._handle)
+
+    @property
+    def token(self) -> str:
+        return f"token-{self.tokens_issued}" if self.tokens_issued else ""
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+
+    def _stable_token(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.token_requests.append(request)
+        if request.get("appid") != APP_ID or request.get("secret") != SECRET:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if request.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if not self.token or self.expired or request.get("force_refresh") is True:
+            self.tokens_issued += 1
+            self.expired = False
+        return {"access_token": self.token, "expires_in": 7200}
 
     def _handle(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
         url = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         with self.lock:
-            if url.path == "/cgi-bin/token":
-                if query.get("appid") != APP_ID or query.get("secret") != SECRET:
-                    return 200, {"errcode": 40013, "errmsg": "invalid appid"}
-                self.tokens_issued += 1
-                return 200, {"access_token": f"token-{self.tokens_issued}", "expires_in": 7200}
+            self.urls.append(path)
+            if url.path == "/cgi-bin/stable_token" and method == "POST":  # POST JSON only, as WeChat's
+                return 200, self._stable_token(httpx.Response(200, content=body).json())
             if url.path == "/cgi-bin/message/custom/send" and method == "POST":
-                if query.get("access_token") != f"token-{self.tokens_issued}":
+                if query.get("access_token") != self.token or not self.token:
+                    self.refused += 1
                     return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+                if self.expired:
+                    self.refused += 1
+                    return 200, {"errcode": 42001, "errmsg": "access_token expired"}
                 if self.refuse:
                     return 200, {"errcode": self.refuse.pop(0), "errmsg": "refused"}
                 self.sent.append(httpx.Response(200, content=body).json())
@@ -241,6 +274,9 @@ def api(api_server: WeChatApiStandIn) -> WeChatApiStandIn:
     with api_server.lock:
         api_server.sent.clear()
         api_server.refuse.clear()
+        api_server.urls.clear()
+        api_server.token_requests.clear()
+        api_server.refused = 0
     return api_server
 
 
@@ -531,21 +567,55 @@ async def _send_twice(client: WeChatClient) -> list[bool]:
 
 
 def test_client_caches_the_token(api: WeChatApiStandIn) -> None:
-    issued = api.tokens_issued
     assert with_client(api, _send_twice) == [True, True]
-    assert api.tokens_issued == issued + 1 and api.texts() == ["一", "二"]
+    assert len(api.token_requests) == 1 and api.texts() == ["一", "二"]
 
 
 def test_client_refreshes_an_expired_token_once(api: WeChatApiStandIn, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+
+    async def expiring_between(client: WeChatClient) -> list[bool]:
+        first = await client.send_text(OPENID, "一")
+        api.expire()  # WeChat's token ran out while the client still held it
+        return [first, await client.send_text(OPENID, "二")]
+
     issued = api.tokens_issued
-    api.refuse[:] = [42001]
-    assert with_client(api, _send_twice) == [True, True]
-    assert api.tokens_issued == issued + 2 and api.texts() == ["一", "二"]
+    assert with_client(api, expiring_between) == [True, True]
+    assert len(api.token_requests) == 2 and api.tokens_issued >= issued + 1 and api.texts() == ["一", "二"]
     api.refuse[:] = [42001, 42001]
     assert with_client(api, _send_twice) == [False, True]  # refreshed once, then gives up
-    assert "secret=***" in caplog.text and "access_token=***" in caplog.text  # httpx's request log, scrubbed
+    assert "access_token=***" in caplog.text  # httpx's request log, scrubbed
     assert SECRET not in caplog.text and "token-" not in caplog.text and "一" not in caplog.text
+
+
+def test_the_secret_is_in_no_url_and_the_token_comes_from_the_stable_endpoint(
+    api: WeChatApiStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert with_client(api, _send_twice) == [True, True]
+    assert api.urls and not any(SECRET in url for url in api.urls)
+    assert not any(url.startswith("/cgi-bin/token") for url in api.urls)
+    assert [r["force_refresh"] for r in api.token_requests] == [False]  # never invalidates another's token
+    assert SECRET not in caplog.text
+
+
+def test_two_replicas_share_one_valid_token(api: WeChatApiStandIn) -> None:
+    """Each api replica has its own client: one fetching the token must not knock out the other's."""
+
+    async def run() -> list[bool]:
+        first = WeChatClient(api.url, APP_ID, SECRET, timeout_s=2.0)
+        second = WeChatClient(api.url, APP_ID, SECRET, timeout_s=2.0)
+        try:
+            sent = [await first.send_text(OPENID, "一"), await second.send_text(OPENID, "二")]
+            sent.append(await first.send_text(OPENID, "三"))  # with the token it fetched before the second did
+            assert first.token == second.token
+            return sent
+        finally:
+            await first.close()
+            await second.close()
+
+    assert asyncio.run(run()) == [True, True, True]
+    assert api.refused == 0 and len(api.token_requests) == 2 and api.texts() == ["一", "二", "三"]
 
 
 def test_client_failures_are_false_not_exceptions(api: WeChatApiStandIn) -> None:

@@ -1,10 +1,17 @@
 """WeChat's customer-service message API: the answers that miss the 5-second passive reply.
 
-The access token is fetched with the app id and secret, kept until shortly before it
-expires, and fetched again once when WeChat says it is invalid or expired (another
-process may have refreshed it). Failures are logged (error code only, never the
-message or the openid) and reported as False: the worker's request never fails because
-of them. The token and the secret travel in URLs, so httpx's request log is scrubbed.
+The access token comes from WeChat's stable-token endpoint (POST, JSON body): in its
+normal mode every api replica that asks gets the same token while it is valid, and
+asking never invalidates the token another replica holds (the older ``/cgi-bin/token``
+did, so replicas knocked each other's tokens out). The secret travels only in that
+request's body, never in a URL. The token is kept until five minutes before it expires
+(WeChat hands out the next one in that window, the old one still working meanwhile),
+and fetched again once when WeChat says it is invalid or expired. ``force_refresh`` is
+never sent: it would invalidate every replica's token, and WeChat allows it 20 times a
+day; a refused token is followed by a normal-mode fetch, which returns the newer token if
+there is one. Failures are logged (error code only, never the message or the openid)
+and reported as False: the worker's request never fails because of them. The token
+itself must travel in the send URL (WeChat's API), so httpx's request log is scrubbed.
 """
 
 from __future__ import annotations
@@ -19,14 +26,14 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-TOKEN_PATH = "/cgi-bin/token"
+TOKEN_PATH = "/cgi-bin/stable_token"
 SEND_PATH = "/cgi-bin/message/custom/send"
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, expired token
-TOKEN_MARGIN_S = 300  # refresh this long before WeChat's expiry
+TOKEN_MARGIN_S = 300  # refresh this long before WeChat's expiry (its handover window is 5 minutes)
 
 
 class _HideSecrets(logging.Filter):
-    """httpx logs every request URL at INFO: mask access_token and secret in them."""
+    """httpx logs every request URL at INFO: mask the access_token (and a secret, should one ever be there)."""
 
     pattern = re.compile(r"((?:access_token|secret)=)[^&\s\"]+")
 
@@ -66,7 +73,7 @@ class WeChatClient:
         self.token_lock = asyncio.Lock()
 
     async def _call(
-        self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None
+        self, method: str, path: str, params: dict[str, str] | None, body: dict[str, Any] | None
     ) -> dict[str, Any] | None:
         try:
             response = await self.client.request(method, path, params=params, json=body)
@@ -87,8 +94,14 @@ class WeChatClient:
             if not (self.app_id and self.app_secret):
                 log.warning("WeChat app id or secret not configured: cannot send messages")
                 return ""
-            params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
-            data = await self._call("GET", TOKEN_PATH, params, None)
+            # The secret in the body only; normal mode: the token other replicas hold stays valid.
+            body = {
+                "grant_type": "client_credential",
+                "appid": self.app_id,
+                "secret": self.app_secret,
+                "force_refresh": False,
+            }
+            data = await self._call("POST", TOKEN_PATH, None, body)
             token = str((data or {}).get("access_token") or "")
             if not token:
                 log.warning("WeChat token request failed: errcode %s", (data or {}).get("errcode"))
