@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,10 +145,18 @@ class Publisher:
         self.index_dir = index_dir or settings.index_dir
         self._lock = threading.Lock()
 
-    def publish(self, keys: Iterable[str] | None = None, *, author: str, note: str = "") -> PublishReport:
+    def publish(
+        self,
+        keys: Iterable[str] | None = None,
+        *,
+        author: str,
+        note: str = "",
+        reviewed: Mapping[str, int] | None = None,
+    ) -> PublishReport:
+        """Publish (see KnowledgeStore.publish; ``reviewed``: exactly these versions) and swap."""
         with self._lock:
             started = time.perf_counter()
-            versions = self.store.publish(keys, author=author, note=note)
+            versions = self.store.publish(keys, author=author, note=note, reviewed=reviewed)
             return self._rebuild(started, tuple((v.key, v.version) for v in versions))
 
     def rollback(self, key: str, to_version: int, *, author: str, note: str = "") -> PublishReport:

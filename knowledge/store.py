@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -63,6 +63,7 @@ from knowledge.models import ApprovedAnswer, Item
 __all__ = [
     "InvalidEdit",
     "KnowledgeStore",
+    "PublishConflict",
     "Published",
     "StaleEdit",
     "Version",
@@ -82,6 +83,25 @@ class StaleEdit(RuntimeError):
         super().__init__(message)
         self.key = key
         self.latest = latest
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An entry whose draft is no longer the version the reviewer saw."""
+
+    key: str
+    reviewed_version: int
+    latest_version: int
+    published_version: int | None
+
+
+class PublishConflict(StaleEdit):
+    """A publish of reviewed versions found other versions: nothing was published."""
+
+    def __init__(self, changed: list[Changed]) -> None:
+        names = "、".join(c.key for c in changed)
+        super().__init__(changed[0].key, f"审核之后这些条目又有了变化，没有发布任何条目，请重新审核：{names}")
+        self.changed = changed
 
 
 class Base(DeclarativeBase):
@@ -373,12 +393,30 @@ class KnowledgeStore:
         """A draft that withdraws the entry; workers stop seeing it once it is published."""
         return self._new_version(key, author, base_version, note, retire=True)
 
-    def publish(self, keys: Iterable[str] | None = None, *, author: str, note: str = "") -> list[Version]:
-        """Publish the drafts of ``keys`` (None: every draft), all or none."""
+    def publish(
+        self,
+        keys: Iterable[str] | None = None,
+        *,
+        author: str,
+        note: str = "",
+        reviewed: Mapping[str, int] | None = None,
+    ) -> list[Version]:
+        """Publish the drafts of ``keys`` (None: every draft), all or none.
+
+        ``reviewed`` ({key: version}, instead of ``keys``) publishes exactly the versions a
+        reviewer saw: if any entry's draft is another version now (saved after the review,
+        or published already), nothing is published and PublishConflict names them.
+        """
         author = _author(author)
         now = self._clock()
         wanted = None if keys is None else list(dict.fromkeys(keys))
+        if reviewed is not None:
+            wanted = list(reviewed)
+            if not wanted:
+                raise InvalidEdit("没有选择要发布的条目")
         with self._sessions.begin() as session:
+            if reviewed is not None:
+                self._check_reviewed(session, reviewed)
             query = select(EntryRow).where(EntryRow.latest_version > func.coalesce(EntryRow.published_version, 0))
             rows = {row.key: row for row in session.scalars(query.order_by(EntryRow.ordinal))}
             if wanted is not None:
@@ -401,6 +439,11 @@ class KnowledgeStore:
                     .values(published_version=version.version)
                 )
                 if _rowcount(done) != 1:
+                    if reviewed is not None:
+                        entry = self._entry(session, key)
+                        raise PublishConflict(
+                            [Changed(key, version.version, entry.latest_version, entry.published_version)]
+                        )
                     raise StaleEdit(key, f"{key}：发布时又有人保存了新草稿，请重新发布")
                 self._audit(session, author, "publish", key, version.version, note, now)
                 published.append(version)
@@ -445,6 +488,17 @@ class KnowledgeStore:
             return _version(row)
 
     # ---- inside a transaction --------------------------------------------------------
+    def _check_reviewed(self, session: Session, reviewed: Mapping[str, int]) -> None:
+        """Every reviewed version must still be its entry's unpublished draft (the publish's
+        own compare-and-set then keeps it so until the commit)."""
+        changed = []
+        for key, version in reviewed.items():
+            entry = self._entry(session, key)
+            if entry.latest_version != version or (entry.published_version or 0) >= version:
+                changed.append(Changed(key, version, entry.latest_version, entry.published_version))
+        if changed:
+            raise PublishConflict(changed)
+
     def _new_version(
         self,
         key: str,

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.settings import ApiSettings
 from knowledge.search import Searcher
 from tests.support.settings import settings_for
 from tests.support.standins import RasaStandIn
@@ -22,11 +23,17 @@ QUESTION = "老板拖欠工资不给怎么办"
 MARK = "（本条由测试修改：请带好身份证。）"
 
 
+# These tests ask the search many times a second from one address: its per-address limit is not what they test.
+UNLIMITED_SEARCH = (
+    {"search_per_address_per_minute": 100_000} if "search_per_address_per_minute" in ApiSettings.model_fields else {}
+)
+
+
 @pytest.fixture()
 def client(tmp_path: Path, standin_searcher: Searcher) -> Iterator[TestClient]:
     with (
         RasaStandIn() as rasa,
-        TestClient(create_app(settings_for(tmp_path, rasa.url), standin_searcher)) as test_client,
+        TestClient(create_app(settings_for(tmp_path, rasa.url, **UNLIMITED_SEARCH), standin_searcher)) as test_client,
     ):
         accounts = test_client.app.state.container.accounts  # type: ignore[attr-defined]
         accounts.create_user("editor1", "editor-password-1", "editor")
@@ -40,7 +47,7 @@ def sign_in(client: TestClient, who: str) -> None:
 
 
 def answer_text(client: TestClient, question: str = QUESTION) -> str:
-    hits = client.get("/api/knowledge/search", params={"q": question}).json()["hits"]
+    hits = client.post("/api/knowledge/search", json={"text": question}).json()["hits"]
     return str(next(h for h in hits if h["id"] == KEY)["answer"])
 
 
@@ -65,14 +72,14 @@ def test_only_editors_administer_the_knowledge(client: TestClient) -> None:
 
 def test_draft_publish_rollback(client: TestClient) -> None:
     sign_in(client, "editor1")
-    before = client.get("/api/knowledge/search", params={"q": QUESTION}).json()
+    before = client.post("/api/knowledge/search", json={"text": QUESTION}).json()
     assert MARK not in answer_text(client)
 
     saved = edit(client, MARK, base=1)
     assert saved.status_code == 200 and saved.json()["draft"]["version"] == 2
     assert MARK not in answer_text(client)  # a draft is not what workers see
 
-    report = client.post("/api/admin/publish", json={"keys": [KEY], "note": "补充材料"}).json()
+    report = client.post("/api/admin/publish", json={"versions": {KEY: 2}, "note": "补充材料"}).json()
     assert report["published"] == [[KEY, 2]] and report["swapped"] and report["seconds"]["total"] < 10
     assert MARK in answer_text(client)  # at once, without retraining anything
 
@@ -82,7 +89,7 @@ def test_draft_publish_rollback(client: TestClient) -> None:
     assert any(line.startswith("+") and "身份证" in line for line in diff.splitlines())
 
     client.post(f"/api/admin/entries/{KEY}/rollback", json={"to_version": 1, "note": "撤回"})
-    after = client.get("/api/knowledge/search", params={"q": QUESTION}).json()
+    after = client.post("/api/knowledge/search", json={"text": QUESTION}).json()
     assert [(h["id"], h["score"], h["answer"]) for h in after["hits"]] == [
         (h["id"], h["score"], h["answer"]) for h in before["hits"]
     ]
@@ -97,6 +104,40 @@ def test_a_stale_edit_is_refused_not_lost(client: TestClient) -> None:
     assert stale.status_code == 409 and stale.json()["latest_version"] == 2
     draft = client.get(f"/api/admin/entries/{KEY}").json()["draft"]
     assert "甲的修改" in draft["content"]["answer"] and "乙的修改" not in draft["content"]["answer"]
+
+
+def test_a_draft_saved_after_the_review_is_not_published(client: TestClient) -> None:
+    sign_in(client, "editor1")
+    assert edit(client, "审核过的修改。", base=1).status_code == 200
+    reviewed = {d["key"]: d["latest_version"] for d in client.get("/api/admin/drafts").json()["items"]}
+    assert reviewed == {KEY: 2}
+    # Another editor saves over the reviewed draft before the reviewer presses publish.
+    assert edit(client, "没人审核过的修改。", base=2).status_code == 200
+
+    refused = client.post("/api/admin/publish", json={"versions": reviewed, "note": "审核通过"})
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["changed"] == [{"key": KEY, "reviewed_version": 2, "latest_version": 3, "published_version": 1}]
+    assert KEY in body["detail"]
+    live = answer_text(client)
+    assert "审核过的修改" not in live and "没人审核过的修改" not in live  # nothing went online
+    entry = client.get(f"/api/admin/entries/{KEY}").json()
+    assert entry["published_version"] == 1
+    assert ("editor1", "publish") not in {
+        (a["actor"], a["action"]) for a in client.get("/api/admin/audit", params={"key": KEY}).json()["items"]
+    }
+
+    # Publishing what is there now, as reviewed, works.
+    assert client.post("/api/admin/publish", json={"versions": {KEY: 3}}).status_code == 200
+    assert "没人审核过的修改" in answer_text(client)
+
+
+def test_publish_names_the_versions_it_publishes(client: TestClient) -> None:
+    sign_in(client, "editor1")
+    assert edit(client, MARK, base=1).status_code == 200
+    assert client.post("/api/admin/publish", json={"keys": [KEY]}).status_code == 422
+    assert client.post("/api/admin/publish", json={"versions": {}}).status_code == 422
+    assert MARK not in answer_text(client)
 
 
 def test_invalid_content_is_a_clear_400(client: TestClient) -> None:
@@ -115,7 +156,7 @@ def test_publishing_while_workers_ask_never_errs_or_mixes(client: TestClient) ->
 
     def ask() -> None:
         while not stop.is_set():
-            response = client.get("/api/knowledge/search", params={"q": QUESTION})
+            response = client.post("/api/knowledge/search", json={"text": QUESTION})
             data = response.json() if response.status_code == 200 else {}
             hit = next((h for h in data.get("hits", []) if h["id"] == KEY), {"answer": ""})
             results.append((response.status_code, str(data.get("knowledge")), str(hit["answer"])))
@@ -127,7 +168,7 @@ def test_publishing_while_workers_ask_never_errs_or_mixes(client: TestClient) ->
         base = 1
         for round_ in range(3):
             assert edit(client, f"第{round_}轮。", base=base).status_code == 200
-            assert client.post("/api/admin/publish", json={"keys": [KEY]}).status_code == 200
+            assert client.post("/api/admin/publish", json={"versions": {KEY: base + 1}}).status_code == 200
             base += 1
     finally:
         stop.set()
@@ -146,7 +187,7 @@ def test_another_api_process_serves_the_published_text_within_seconds(
     tmp_path: Path, standin_searcher: Searcher
 ) -> None:
     with RasaStandIn() as rasa:
-        settings = settings_for(tmp_path, rasa.url, knowledge_refresh_s=0.3)
+        settings = settings_for(tmp_path, rasa.url, knowledge_refresh_s=0.3, **UNLIMITED_SEARCH)
         with (
             TestClient(create_app(settings, standin_searcher)) as first,
             TestClient(create_app(settings, standin_searcher)) as second,
@@ -154,7 +195,7 @@ def test_another_api_process_serves_the_published_text_within_seconds(
             first.app.state.container.accounts.create_user("editor1", "editor-password-1", "editor")  # type: ignore[attr-defined]
             sign_in(first, "editor1")
             assert edit(first, MARK, base=1).status_code == 200
-            assert first.post("/api/admin/publish", json={"keys": [KEY]}).status_code == 200
+            assert first.post("/api/admin/publish", json={"versions": {KEY: 2}}).status_code == 200
             deadline = time.monotonic() + 10
             while MARK not in answer_text(second) and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -2,7 +2,7 @@
 
 The issue's done-criterion: an editor changes an answer in the browser and the bot gives
 the new answer within seconds. Rasa here is a stand-in, so "the bot" is the api's
-knowledge search (``GET /api/knowledge/search``), the same search the bot's actions use;
+knowledge search (``POST /api/knowledge/search``), the same search the bot's actions use;
 the whole path through the real Rasa is tested end to end elsewhere. The API behind the
 pages is tested on its own in test_admin.py.
 """
@@ -107,7 +107,7 @@ def wage_answers(server: str, cookie: str) -> list[dict[str, Any]]:
 
 def bot_answer(server: str, key: str, question: str) -> str:
     """The answer text the bot's search gives for the question from the approved answer ``key``."""
-    status, body = get_json(server + "/api/knowledge/search?" + urlencode({"q": question, "top_k": 5}))
+    status, body, _ = post_json(server + "/api/knowledge/search", {"text": question, "top_k": 5})
     assert status == 200, body
     for hit in body["hits"]:
         if hit["kind"] == "answer" and hit["id"] in (key, key.split(":", 1)[1]):
@@ -274,7 +274,8 @@ def test_editor_changes_an_answer_and_the_bot_gives_it_within_seconds(
     page.locator("#ga-publish-note").fill("欠薪答复补充")
     with page.expect_response("**/api/admin/publish") as published:
         page.locator("#ga-publish-selected").click()
-    assert json.loads(published.value.request.post_data or "{}") == {"keys": [key], "note": "欠薪答复补充"}
+    sent_versions = {key: 2}  # the draft version the list showed
+    assert json.loads(published.value.request.post_data or "{}") == {"versions": sent_versions, "note": "欠薪答复补充"}
     expect(page.locator("#ga-report .ga-report-head")).to_have_text(re.compile(r"^已发布 1 条，用时 \d+\.\d+ 秒$"))
     assert any("确定发布 1 条" in message for message in editor.dialogs)
     took = wait_for_answer(server, key, question, new_text)
@@ -359,6 +360,57 @@ def test_a_stale_edit_is_refused_and_the_text_kept(
     # Only page A's text was saved.
     assert "甲改的" in entry(server, editor_cookie, key)["draft"]["content"]["answer"]
     assert a.errors == [] and b.errors == [], a.errors + b.errors
+
+
+def test_a_draft_saved_after_the_review_is_not_published(
+    context: BrowserContext,
+    server: str,
+    editor_cookie: str,
+) -> None:
+    answer = wage_answers(server, editor_cookie)[1]  # the other tests edit the first and the last
+    key = answer["key"]
+    old_text = answer["published"]["content"]["answer"].strip()
+    question = answer["published"]["content"]["questions"][0]
+    signed_in(context, server, EDITOR, EDITOR_PASSWORD)
+    draft_url = server + "/api/admin/entries/" + quote(key, safe="") + "/draft"
+
+    def save(text: str, base: int) -> int:
+        content = {**answer["published"]["content"], "answer": old_text + "\n" + text}
+        response = context.request.put(draft_url, data={"content": content, "base_version": base})
+        assert response.ok, response.text()
+        return int(response.json()["draft"]["version"])
+
+    reviewed = save("审核过的一句。", answer["latest_version"])
+    editor = open_admin(context, server)
+    page = editor.page
+    page.locator("#ga-tab-drafts").click()
+    row = page.locator(f'#ga-drafts-list .ga-draft[data-key="{key}"]')
+    expect(row.locator(".gc-sub")).to_contain_text(f"草稿第{reviewed}版")
+    row.locator(".ga-draft-diff").click()
+    expect(row.locator(".ga-diff-add")).to_contain_text("审核过的一句")
+    row.locator(".ga-draft-check").check()
+    # The reviewer's screen stays as it was (its next poll has not come yet) while another
+    # editor saves over the reviewed draft.
+    shown = context.request.get(server + "/api/admin/drafts").json()
+    page.route("**/api/admin/drafts", lambda route: route.fulfill(json=shown))
+    newer = save("没人审核过的一句。", reviewed)
+
+    with page.expect_response("**/api/admin/publish") as published:
+        page.locator("#ga-publish-selected").click()
+    assert json.loads(published.value.request.post_data or "{}")["versions"] == {key: reviewed}
+    assert published.value.status == 409
+    expect(page.locator("#gc-notice")).to_contain_text("这次什么都没有发布")
+    # Nothing went online: the bot answers as before, and the entry's live version is the old one.
+    assert bot_answer(server, key, question).strip() == old_text
+    assert entry(server, editor_cookie, key)["published_version"] == answer["published_version"]
+    # Once the screen shows the new draft, the tick is gone: it was given to the version reviewed.
+    page.unroute("**/api/admin/drafts")
+    page.locator("#ga-tab-entries").click()
+    page.locator("#ga-tab-drafts").click()
+    expect(row.locator(".gc-sub")).to_contain_text(f"草稿第{newer}版")
+    expect(row.locator(".ga-draft-check")).not_to_be_checked()
+    expect(page.locator("#ga-publish-selected")).to_be_disabled()
+    assert editor.errors == [], editor.errors
 
 
 def test_markup_in_knowledge_text_is_shown_as_text(

@@ -62,9 +62,7 @@ def test_intake_over_the_web_keeps_the_phone_out_of_rasa(system: System) -> None
     match = re.search(r"GY-\d{8}-[A-Z0-9]{4}", done)
     assert match, done
 
-    tracker = httpx.get(
-        f"{system.rasa}/conversations/web:{who}/tracker", headers=system.auth(), timeout=30
-    ).json()
+    tracker = httpx.get(f"{system.rasa}/conversations/web:{who}/tracker", headers=system.auth(), timeout=30).json()
     dump = json.dumps(tracker, ensure_ascii=False)
     assert PHONE not in dump and "[手机号#" in dump
     with sqlite3.connect(system.scratch / "cases.db") as db:
@@ -125,7 +123,7 @@ def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> 
         saved = office.put(f"/api/admin/entries/{key}/draft", json={"content": content, "base_version": base})
         assert saved.status_code == 200, saved.text
         try:
-            assert office.post("/api/admin/publish", json={"keys": [key]}).status_code == 200
+            assert office.post("/api/admin/publish", json={"versions": {key: base + 1}}).status_code == 200
             reply = text_of(ask(system, session(), "老板拖欠工资不给怎么办"))
             assert mark in reply, reply
         finally:

@@ -395,7 +395,7 @@ def test_a_publish_while_replicas_restart_reaches_every_replica(setup: Setup) ->
                 f"/api/admin/entries/{ANSWER_KEY}/draft", json={"content": content, "base_version": base}
             )
             assert saved.is_success, saved.text
-            report = office.post("/api/admin/publish", json={"keys": [ANSWER_KEY]}).json()
+            report = office.post("/api/admin/publish", json={"versions": {ANSWER_KEY: base + 1}}).json()
             assert report["swapped"]
             published = time.monotonic()
     finally:

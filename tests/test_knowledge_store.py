@@ -22,7 +22,7 @@ from knowledge.loader import KnowledgeBase
 from knowledge.publish import LiveSearcher, Publisher, open_live
 from knowledge.search import Searcher, SearchResult
 from knowledge.settings import KnowledgeSettings
-from knowledge.store import InvalidEdit, KnowledgeStore, StaleEdit, knowledge_base_from_store
+from knowledge.store import InvalidEdit, KnowledgeStore, PublishConflict, StaleEdit, knowledge_base_from_store
 from tests.support.databases import migrated
 
 HOUSING = "answer:housing_public_rental"
@@ -176,6 +176,21 @@ def test_publish_is_all_or_nothing(store: KnowledgeStore) -> None:
         store.publish([HOUSING, WAGES], author="李主任")
     assert store.entry(HOUSING).published_version == 1
     assert not [a for a in store.audit() if a.action == "publish"]
+
+
+def test_publish_of_reviewed_versions_refuses_a_draft_saved_after_the_review(store: KnowledgeStore) -> None:
+    reviewed = {HOUSING: with_answer(store, HOUSING, "审核过的答复。"), WAGES: with_answer(store, WAGES, "审核过的。")}
+    with_answer(store, WAGES, "审核之后别人又改的。", author="王科员")
+    with pytest.raises(PublishConflict) as refused:
+        store.publish(author="李主任", reviewed=reviewed)
+    assert [(c.key, c.reviewed_version, c.latest_version) for c in refused.value.changed] == [(WAGES, 2, 3)]
+    # Nothing went online, not even the entry that had not changed.
+    assert store.entry(HOUSING).published_version == 1 and store.entry(WAGES).published_version == 1
+    assert not [a for a in store.audit() if a.action == "publish"]
+    store.publish(author="李主任", reviewed={HOUSING: 2, WAGES: 3})
+    assert store.entry(HOUSING).published_version == 2 and store.entry(WAGES).published_version == 3
+    with pytest.raises(PublishConflict):  # published already: no draft of that version is waiting
+        store.publish(author="李主任", reviewed={HOUSING: 2})
 
 
 def test_retiring_an_answer_removes_it_until_restored(store: KnowledgeStore, kb: KnowledgeBase) -> None:

@@ -250,7 +250,7 @@ def test_the_admin_answers_match_their_models(client: TestClient) -> None:
     assert stale["latest_version"] == 2
     assert [e["key"] for e in same(EntryList, client.get("/api/admin/drafts"))["items"]] == [KEY]
 
-    report = same(PublishOut, client.post("/api/admin/publish", json={"keys": [KEY], "note": "补充"}))
+    report = same(PublishOut, client.post("/api/admin/publish", json={"versions": {KEY: 2}, "note": "补充"}))
     assert report["published"] == [[KEY, 2]] and report["swapped"]
     versions = same(VersionHistory, client.get(f"/api/admin/entries/{KEY}/history"))["versions"]
     assert [v["version"] for v in versions] == [2, 1] and versions[0]["published_by"] == "editor1"

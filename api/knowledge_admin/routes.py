@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import KnowledgeStoreDep, PublisherDep
@@ -20,10 +20,12 @@ from api.errors import documented
 from api.knowledge_admin.schemas import (
     AuditList,
     AuditRecord,
+    ChangedEntry,
     DiffOut,
     EntryList,
     EntryOut,
     EntrySummary,
+    PublishConflictOut,
     PublishOut,
     StaleDraftOut,
     VersionHistory,
@@ -32,7 +34,7 @@ from api.knowledge_admin.schemas import (
 from api.staff.auth import EditorUser
 from knowledge.entries import InvalidEdit
 from knowledge.publish import PublishReport
-from knowledge.store import EntryState, StaleEdit, Version
+from knowledge.store import EntryState, PublishConflict, StaleEdit, Version
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 EDIT_ERRORS = documented(400, 401, 403, 409, 415)
@@ -166,14 +168,46 @@ async def retire(user: EditorUser, store: KnowledgeStoreDep, key: str, body: Ret
     return _entry(await run_in_threadpool(store.entry, key))
 
 
+EntryKey = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+ReviewedVersion = Annotated[int, Field(ge=1)]
+
+
 class PublishIn(BaseModel):
-    keys: list[str] | None = None
+    # The versions the reviewer saw: a draft saved after the review is not published with them.
+    versions: dict[EntryKey, ReviewedVersion] = Field(
+        min_length=1, max_length=1000, description="{entry key: the draft version reviewed}"
+    )
     note: str = Field(default="", max_length=500)
 
 
-@router.post("/publish", responses=EDIT_ERRORS)
-async def publish(user: EditorUser, publisher: PublisherDep, body: PublishIn) -> PublishOut:
-    report = await _guarded(publisher.publish, body.keys, author=user.username, note=body.note)
+@router.post(
+    "/publish",
+    response_model=PublishOut,
+    responses={
+        **EDIT_ERRORS,
+        409: {"model": PublishConflictOut, "description": "an entry changed after the review: nothing published"},
+    },
+)
+async def publish(user: EditorUser, publisher: PublisherDep, body: PublishIn) -> PublishOut | JSONResponse:
+    try:
+        report = await run_in_threadpool(
+            publisher.publish, author=user.username, note=body.note, reviewed=body.versions
+        )
+    except PublishConflict as exc:
+        changed = [
+            ChangedEntry(
+                key=c.key,
+                reviewed_version=c.reviewed_version,
+                latest_version=c.latest_version,
+                published_version=c.published_version,
+            )
+            for c in exc.changed
+        ]
+        return JSONResponse(PublishConflictOut(detail=str(exc), changed=changed).model_dump(), status_code=409)
+    except StaleEdit as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except InvalidEdit as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     return _report(report)
 
 

@@ -156,6 +156,18 @@ class PublishOut(BaseModel):
     seconds: dict[str, float]
 
 
+class ChangedEntry(BaseModel):
+    key: str
+    reviewed_version: int = Field(description="the version the reviewer saw and asked to publish")
+    latest_version: int = Field(description="the entry's newest version now")
+    published_version: int | None
+
+
+class PublishConflictOut(BaseModel):
+    detail: str
+    changed: list[ChangedEntry] = Field(description="the entries that are no longer the reviewed version")
+
+
 class VersionHistory(BaseModel):
     versions: list[VersionOut] = Field(description="the newest first")
 

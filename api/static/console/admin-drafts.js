@@ -1,6 +1,8 @@
 /*
  * 待发布: every draft waiting; the editor looks at the changes, ticks some or all, and
  * publishes after a confirmation. The report says what went online and how long it took.
+ * A publish names the version of each draft as shown here: if someone saved a newer draft
+ * since, the api publishes nothing (409) and the list shows the new version to review.
  */
 import { ApiError } from "./api.js";
 import { asList, asText, byId, clear, el } from "./dom.js";
@@ -40,11 +42,25 @@ export function createDrafts(app) {
       });
   }
 
-  /** @returns {string[]} */
+  /**
+   * @param {boolean} onlyTicked
+   * @returns {Record<string, number>} each draft's key and the version shown for it
+   */
+  function shownVersions(onlyTicked) {
+    /** @type {Record<string, number>} */
+    const versions = {};
+    for (const node of list.querySelectorAll(".ga-draft-check")) {
+      const box = /** @type {HTMLInputElement} */ (node);
+      if (box.checked || !onlyTicked) {
+        versions[box.value] = Number(box.getAttribute("data-version"));
+      }
+    }
+    return versions;
+  }
+
+  /** @returns {string[]} the ticked drafts as key@version: a tick stays only on the version it was given to */
   function checkedKeys() {
-    return Array.from(list.querySelectorAll(".ga-draft-check"))
-      .filter((box) => /** @type {HTMLInputElement} */ (box).checked)
-      .map((box) => /** @type {HTMLInputElement} */ (box).value);
+    return Object.entries(shownVersions(true)).map(([key, version]) => key + "@" + version);
   }
 
   function updateButtons() {
@@ -67,7 +83,8 @@ export function createDrafts(app) {
     const box = /** @type {HTMLInputElement} */ (el("input", "ga-draft-check"));
     box.type = "checkbox";
     box.value = key;
-    box.checked = ticked.includes(key);
+    box.setAttribute("data-version", String(draft.latest_version));
+    box.checked = ticked.includes(key + "@" + draft.latest_version);
     box.setAttribute("aria-label", "选中 " + keyLabel(key) + " " + asText(draft.title));
     box.addEventListener("change", updateButtons);
     line.appendChild(box);
@@ -188,11 +205,11 @@ export function createDrafts(app) {
   }
 
   /**
-   * @param {string[] | null} keys null: every draft
+   * @param {Record<string, number>} versions each entry's draft version as the editor saw it
    * @param {string} note
    */
-  function publish(keys, note) {
-    const count = keys ? keys.length : state.drafts.length;
+  function publish(versions, note) {
+    const count = Object.keys(versions).length;
     if (!count) {
       return;
     }
@@ -204,7 +221,7 @@ export function createDrafts(app) {
       button.disabled = true;
     }
     app
-      .call("POST", API + "/publish", { keys, note })
+      .call("POST", API + "/publish", { versions, note })
       .then((report) => {
         const headline = showReport(report);
         app.notify(headline + "。工友现在看到的就是新内容。");
@@ -218,7 +235,8 @@ export function createDrafts(app) {
       })
       .catch((err) => {
         if (err instanceof ApiError && err.status === 409) {
-          app.notify("发布时又有人保存了新草稿，请看一下改动再发布。", "error");
+          // Nothing went online; the list is loaded again and shows the new versions to review.
+          app.notify("审核之后又有人保存了新草稿，这次什么都没有发布。请看一下新的改动再发布。", "error");
           load();
         } else {
           app.failed(err);
@@ -238,12 +256,12 @@ export function createDrafts(app) {
   });
   byId("ga-publish-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const keys = checkedKeys();
-    if (keys.length) {
-      publish(keys, publishNote.value.trim());
+    const versions = shownVersions(true);
+    if (Object.keys(versions).length) {
+      publish(versions, publishNote.value.trim());
     }
   });
-  publishAll.addEventListener("click", () => publish(null, publishNote.value.trim()));
+  publishAll.addEventListener("click", () => publish(shownVersions(false), publishNote.value.trim()));
 
   return { load, publish, afterPublish };
 }

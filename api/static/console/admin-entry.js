@@ -417,7 +417,12 @@ export function createEntry(app) {
       showFormError("你还有没保存的修改：先点“保存草稿”，再发布。");
       return;
     }
-    app.drafts.publish([current.key], noteBox.value.trim());
+    const draft = current.entry && current.entry.draft;
+    if (!draft) {
+      return;
+    }
+    // The version shown in the form: a newer draft saved meanwhile is refused, not published unseen.
+    app.drafts.publish({ [current.key]: Number(draft.version) }, noteBox.value.trim());
   }
 
   /**
