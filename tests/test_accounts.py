@@ -23,7 +23,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from api.staff import cli as accounts_cli
 from api.staff.accounts import ROLES, AccountError, AccountStore, SessionRow, User, UserRow, has_role, token_hash
-from api.staff.auth import SESSION_COOKIE, AdminUser, EditorUser, StaffUser
+from api.staff.auth import SECURE_SESSION_COOKIE, SESSION_COOKIE, AdminUser, EditorUser, StaffUser
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.support.databases import migrated
@@ -269,7 +269,9 @@ def test_login_sets_a_strict_http_only_cookie_and_me_tells_who(client: TestClien
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
-    assert {"httponly", "samesite=strict", "path=/", "max-age=28800"} <= flags
+    assert {"httponly", "samesite=strict", "path=/"} <= flags
+    # A browser-session cookie: nothing keeps it on disk past the browser (the server ends it anyway).
+    assert not any(flag.startswith(("max-age", "expires")) for flag in flags)
     assert "secure" not in flags  # the settings' default, for development over http
     assert client.get("/api/auth/me").json() == {"username": "editor1", "role": "editor"}
 
@@ -279,9 +281,19 @@ def test_the_cookie_is_secure_when_the_settings_say_so(app: FastAPI, client: Tes
     settings.cookie_secure = True
     try:
         response = client.post("/api/auth/login", json={"username": "staff1", "password": PASSWORD})
+        token = response.cookies[SECURE_SESSION_COOKIE]
+        plain = client.get("/api/auth/me", headers={"Cookie": f"{SESSION_COOKIE}={token}"})
+        host = client.get("/api/auth/me", headers={"Cookie": f"{SECURE_SESSION_COOKIE}={token}"})
     finally:
         settings.cookie_secure = False
-    assert "secure" in {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
+    cookie = response.headers["set-cookie"]
+    # __Host-: browsers keep it only when Secure, for Path=/ and without a Domain (no subdomain can set it).
+    assert cookie.startswith("__Host-gy_session=")
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path=/", "samesite=strict"} <= flags
+    assert not any(flag.startswith(("domain", "max-age", "expires")) for flag in flags)
+    # Only the __Host- cookie opens the session: a plain one planted over http is not read.
+    assert plain.status_code == 401 and host.status_code == 200
 
 
 def test_logout_ends_the_session_on_the_server(client: TestClient) -> None:

@@ -18,7 +18,8 @@ from knowledge.search import Searcher
 from tests.support.settings import settings_for
 from tests.support.standins import RasaStandIn
 
-NEEDS = {"/api/console/": "staff", "/api/admin/": "editor"}
+# The first prefix that matches decides (the accounts admin is for admins only).
+NEEDS = {"/api/console/": "staff", "/api/admin/accounts": "admin", "/api/admin/": "editor"}
 RANK = {"anonymous": 0, "staff": 1, "editor": 2, "admin": 3}
 PASSWORD = "role-test-password"
 

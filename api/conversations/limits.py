@@ -26,6 +26,11 @@ CLAIM_WORKING = b"working"
 CLAIM_DONE = b"done"
 
 
+def seconds_to_next_window(now: float | None = None) -> int:
+    """When a fixed one-minute window (``Limits.allow``) opens again: a client's Retry-After."""
+    return 60 - int(now if now is not None else time.time()) % 60
+
+
 class MemoryLimits:
     def __init__(self) -> None:
         self.windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
@@ -39,6 +44,34 @@ class MemoryLimits:
         while len(self.windows) > MEMORY_KEYS:
             self.windows.popitem(last=False)
         return count <= per_minute
+
+
+class MemoryCounters:
+    """Counters that start at the first count and vanish ``window_s`` later (this process only)."""
+
+    def __init__(self) -> None:
+        self.counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+    def count(self, key: str, window_s: int) -> int:
+        # No await between reading and writing: concurrent requests get distinct counts.
+        now = time.monotonic()
+        ends, counted = self.counts.get(key, (0.0, 0))
+        if ends <= now:
+            ends, counted = now + window_s, 0
+        self.counts[key] = (ends, counted + 1)
+        self.counts.move_to_end(key)
+        while len(self.counts) > MEMORY_KEYS:
+            self.counts.popitem(last=False)
+        return counted + 1
+
+    def uncount(self, key: str) -> None:
+        ends, counted = self.counts.get(key, (0.0, 0))
+        if ends > time.monotonic() and counted > 0:
+            self.counts[key] = (ends, counted - 1)
+
+
+# Take one back only from a live counter: a DECR of a missing key would make one without an expiry.
+UNCOUNT_SCRIPT = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"
 
 
 class MemoryValues:
@@ -119,6 +152,36 @@ class Limits:
         if counted is _UNAVAILABLE:
             return self.memory.allow(key, per_minute)
         return bool(counted <= per_minute)
+
+    async def count(self, key: str, window_s: int) -> int:
+        """Add one to the key's counter and return it; the counter ends ``window_s`` after its first count.
+
+        Atomic (Redis INCR, or one in-process counter), so a burst of concurrent requests
+        gets 1, 2, 3 … and a limit checked on the result lets exactly that many through.
+        """
+        name = f"{self.prefix}count:{key}"
+
+        async def counted(client: aioredis.Redis) -> int:
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window_s, nx=True)
+                value, _ = await pipe.execute()
+            return int(value)
+
+        value = await self._redis(counted)
+        if value is _UNAVAILABLE:
+            return self.memory_counters.count(key, window_s)
+        return int(value)
+
+    async def uncount(self, key: str) -> None:
+        """Take back one ``count`` of the key (an attempt that turned out not to be one to limit)."""
+        name = f"{self.prefix}count:{key}"
+        if await self._redis(lambda client: client.eval(UNCOUNT_SCRIPT, 1, name)) is _UNAVAILABLE:
+            self.memory_counters.uncount(key)
+
+    @cached_property
+    def memory_counters(self) -> MemoryCounters:
+        return MemoryCounters()
 
     async def claim(self, key: str, lease_s: int) -> bool:
         """Take a piece of work for ``lease_s`` seconds; False while another holds it or once it is done.

@@ -2,7 +2,12 @@
 
     @router.get("/api/console/cases", dependencies=[Depends(require_role("staff"))])
 
-The session token travels in the ``gy_session`` cookie (HttpOnly, SameSite=Strict).
+The session token travels in the ``__Host-gy_session`` cookie (HttpOnly, SameSite=Strict,
+Secure; the ``__Host-`` prefix makes browsers refuse it unless it is Secure, for Path=/ and
+from this host only, so neither a sibling subdomain nor plain http can plant or shadow it).
+Over plain http in development the cookie is ``gy_session``, as ``__Host-`` needs Secure.
+It is a browser-session cookie (no Max-Age): closing the browser forgets it, and the
+server ends it anyway after the absolute and idle limits in AccountStore.
 State-changing requests must be JSON: a form on another site can post with the cookie
 (where SameSite is not honoured) but cannot send ``Content-Type: application/json``;
 a script can, only after a CORS preflight, which never allows credentials here.
@@ -16,11 +21,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AccountsDep
+from api.deps import AccountsDep, SettingsDep
 from api.settings import ApiSettings
 from api.staff.accounts import ROLE_RANK, User, has_role
 
-SESSION_COOKIE = "gy_session"
+SESSION_COOKIE = "gy_session"  # over plain http (development)
+SECURE_SESSION_COOKIE = "__Host-gy_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -33,11 +39,19 @@ def json_only(request: Request) -> None:
         raise HTTPException(status_code=415, detail="请用 JSON 发送（Content-Type: application/json）")
 
 
+def session_cookie_name(settings: ApiSettings) -> str:
+    return SECURE_SESSION_COOKIE if settings.cookie_secure else SESSION_COOKIE
+
+
+def session_token(request: Request, settings: ApiSettings) -> str | None:
+    return request.cookies.get(session_cookie_name(settings)) or None
+
+
 def set_session_cookie(response: Response, token: str, settings: ApiSettings) -> None:
+    # No max_age or expires: a session cookie, gone with the browser (and no Domain, for __Host-).
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(settings),
         token,
-        max_age=int(settings.session_hours * 3600),
         path="/",
         httponly=True,
         samesite="strict",
@@ -46,12 +60,16 @@ def set_session_cookie(response: Response, token: str, settings: ApiSettings) ->
 
 
 def clear_session_cookie(response: Response, settings: ApiSettings) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=settings.cookie_secure)
+    response.delete_cookie(
+        session_cookie_name(settings), path="/", httponly=True, samesite="strict", secure=settings.cookie_secure
+    )
 
 
-async def current_user(request: Request, accounts: AccountsDep, _: Annotated[None, Depends(json_only)]) -> User:
+async def current_user(
+    request: Request, accounts: AccountsDep, settings: SettingsDep, _: Annotated[None, Depends(json_only)]
+) -> User:
     """The logged-in user; 401 without a session or when it has expired."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request, settings)
     if not token:
         raise HTTPException(status_code=401, detail="请先登录")
     user = await run_in_threadpool(accounts.user_for_token, token)
