@@ -10,6 +10,7 @@ stored with the masked text.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from api.conversations.limits import Limits
 from api.conversations.rasa_client import RasaClient, RasaUnavailable
 from api.handoff.store import STAFF, HandoffStore
 from api.ops.metrics import Metrics
-from api.privacy.redact import Found, mask, redact
+from api.privacy.redact import Found, find, mask, replace
+from api.privacy.split import completion, kept_tail, pending, trailing
 from api.privacy.vault import MOBILE_PLACEHOLDER, PiiVault
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ EMPTY_REPLY = "请输入您想问的事，比如“老板欠工资不给怎么�
 TOO_LONG_REPLY = "您的消息太长了（最多{limit}字）。请分几次说，或者先说最要紧的一件事。"
 RATE_LIMITED_REPLY = "您发得太快了，请稍等一分钟再发。"
 FAILURE_REPLY = "抱歉，系统暂时没有回应。请稍后再试，急事请拨打12333（人社服务热线）。"
+PERSONAL_PAYLOAD = "按钮内容里不能有手机号、身份证号或银行卡号。"
+# How long the digits a message ends with are kept, encrypted, to catch a number finished in the next one.
+TAIL_TTL_S = 300
 
 
 class RateLimited(Exception):
@@ -43,6 +48,27 @@ class RateLimited(Exception):
 
 class BadPayload(ValueError):
     pass
+
+
+def check_payload(payload: str) -> None:
+    """Refuse a payload no button of ours sends: a bad shape, Rasa's own intents, personal numbers.
+
+    Entity values are what Rasa reads: JSON, so "\\u0031\\u0033\\u0038…" is a mobile too. Our
+    buttons carry an intent and at most a few short words or item numbers, never a person's number.
+    """
+    if not PAYLOAD_RE.match(payload) or RASA_INTERNAL.match(payload):
+        raise BadPayload("按钮内容无效")
+    brace = payload.find("{")
+    entities: Any = {}
+    if brace >= 0:
+        try:
+            entities = json.loads(payload[brace:])
+        except ValueError:
+            raise BadPayload("按钮内容无效") from None
+        if not isinstance(entities, dict) or not all(isinstance(v, str | int | float) for v in entities.values()):
+            raise BadPayload("按钮内容无效")
+    if any(find(str(part)) for part in (payload, *entities, *entities.values())):
+        raise BadPayload(PERSONAL_PAYLOAD)
 
 
 @dataclass
@@ -152,11 +178,15 @@ class Conversations:
         self.rate_per_minute = rate_per_minute
         self.metrics = metrics or Metrics()
 
-    def _redact(self, inbound: Inbound, text: str) -> tuple[str, list[str]]:
-        """Placeholders for personal data, and the tokens under which mobile numbers are kept.
+    def _redact(self, inbound: Inbound, text: str, tail: str = "") -> tuple[str, list[str], str]:
+        """Placeholders for personal data, the tokens under which mobile numbers are kept, and
+        the digits to keep for the next message (api/privacy/split.py).
 
         A mobile number is kept (encrypted) for the wage form; the text says only "[手机号]"
         and its token travels in the message's metadata, so the NLU always sees the same words.
+        ``tail`` is what the previous message ended with: if this one finishes that number, its
+        part of it is redacted as the number. A start of a number this message ends with is
+        redacted now, as it may never be finished.
         """
         key = conversation_key(inbound.conversation)
         tokens: list[str] = []
@@ -167,8 +197,29 @@ class Conversations:
                 return MOBILE_PLACEHOLDER
             return {"id_card": "[身份证号]", "bank_card": "[银行卡号]"}.get(found.kind, "[号码]")
 
-        redacted, _ = redact(text, keep)
-        return redacted, tokens
+        found = find(text)
+        head = completion(tail, text) if tail else None
+        if head is not None:
+            found = [head, *(f for f in found if f.start >= head.end)]
+        cut = pending(text)
+        if cut is not None and not any(f.start < cut.end and cut.start < f.end for f in found):
+            found = sorted([*found, cut], key=lambda f: f.start)
+        end = trailing(text)
+        finished = end is not None and any(f.kind != "fragment" and f.end >= end.spans[-1][1] for f in found)
+        return replace(text, found, keep), tokens, "" if finished else kept_tail(text)
+
+    def _tail_key(self, conversation: str) -> str:
+        return "pii-tail:" + conversation_key(conversation)  # a hash: no sender id in Redis
+
+    async def _recall_tail(self, conversation: str) -> str:
+        sealed = await self.limits.recall(self._tail_key(conversation))
+        return (self.vault.cipher.decrypt(sealed) or "") if sealed else ""
+
+    async def _keep_tail(self, conversation: str, tail: str, had_tail: bool) -> None:
+        if tail:
+            await self.limits.remember(self._tail_key(conversation), self.vault.cipher.encrypt(tail), TAIL_TTL_S)
+        elif had_tail:
+            await self.limits.forget(self._tail_key(conversation))
 
     async def handle(self, inbound: Inbound) -> Turn:
         turn = await self._handle(inbound)
@@ -180,19 +231,20 @@ class Conversations:
             self.metrics.turn(inbound.channel, "rate_limited")
             raise RateLimited(RATE_LIMITED_REPLY)
         if inbound.payload:
-            if not PAYLOAD_RE.match(inbound.payload) or RASA_INTERNAL.match(inbound.payload):
-                raise BadPayload("按钮内容无效")
+            await asyncio.to_thread(check_payload, inbound.payload)
             message, tokens = inbound.payload, list[str]()
             shown = inbound.title[:100] or inbound.payload
             if inbound.title:
-                shown, _ = await asyncio.to_thread(self._redact, inbound, shown)
+                shown, _, _ = await asyncio.to_thread(self._redact, inbound, shown)
         else:
             text = inbound.text.strip()
             if not text:
                 return Turn([Reply(EMPTY_REPLY)])
             if len(text) > self.max_message_chars:
                 return Turn([Reply(TOO_LONG_REPLY.format(limit=self.max_message_chars))])
-            message, tokens = await asyncio.to_thread(self._redact, inbound, text)
+            tail = await self._recall_tail(inbound.conversation)
+            message, tokens, next_tail = await asyncio.to_thread(self._redact, inbound, text, tail)
+            await self._keep_tail(inbound.conversation, next_tail, bool(tail))
             shown = message
         conversation, channel = inbound.conversation, inbound.channel
         if await asyncio.to_thread(self.handoffs.status, conversation) == STAFF:

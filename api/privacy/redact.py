@@ -35,19 +35,30 @@ from typing import Literal
 from urllib.parse import unquote_plus
 
 __all__ = [
+    "CARD_FIRST_DIGITS",
     "PLACEHOLDERS",
+    "PROVINCES",
+    "SEPARATORS",
     "Found",
     "Kind",
     "RedactingFilter",
     "find",
+    "fold_all",
     "install_log_redaction",
     "mask",
     "redact",
+    "replace",
 ]
 
-Kind = Literal["id_card", "mobile", "bank_card"]
+# "fragment": the start of a number cut off at a message's end (api/privacy/split.py).
+Kind = Literal["id_card", "mobile", "bank_card", "fragment"]
 
-PLACEHOLDERS: dict[Kind, str] = {"id_card": "[身份证号]", "mobile": "[手机号]", "bank_card": "[银行卡号]"}
+PLACEHOLDERS: dict[Kind, str] = {
+    "id_card": "[身份证号]",
+    "mobile": "[手机号]",
+    "bank_card": "[银行卡号]",
+    "fragment": "[号码]",
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ _NOT_BEFORE_DIGIT = r"(?![0-9])"
 # (ASCII and full-width; \u3000 and the dashes are already folded).
 _SEP_CHARS = " \t\r\n.,，、/／\\-·・．。"
 _SEP = "[" + re.escape(_SEP_CHARS) + "]{1,2}"
+SEPARATORS = _SEP  # a regular expression: what may stand between the groups of a number
 
 
 _Form = tuple[re.Pattern[str], bool]  # the pattern, and whether it needs a separator
@@ -197,7 +209,7 @@ def _is_id(value: str) -> bool:
 
 # First two digits of a resident ID: the provinces, and 71/81/82/83 (Taiwan, Hong Kong, Macau,
 # residence permits).
-_PROVINCES = frozenset(
+PROVINCES = frozenset(
     {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43"}
     | {"44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"}
 )
@@ -205,7 +217,7 @@ _PROVINCES = frozenset(
 
 def _is_mistyped_id(value: str) -> bool:
     """18 characters with a real province and birth date, whatever the check character says."""
-    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in _PROVINCES:
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in PROVINCES:
         return False
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -226,12 +238,12 @@ def _luhn_ok(digits: str) -> bool:
 
 # First digit of a card number (its issuer's industry): 3 JCB/Amex, 4 Visa, 5 Mastercard, 6 UnionPay,
 # 9 old domestic cards. A list of amounts starting 1, 2, 7 or 8 that passes Luhn is not a card.
-_CARD_FIRST_DIGITS = frozenset("34569")
+CARD_FIRST_DIGITS = frozenset("34569")
 
 
 def _is_card(value: str) -> bool:
     # An 18-digit run that is also a valid ID loses to the ID candidate in find().
-    return 16 <= len(value) <= 19 and value.isdigit() and value[0] in _CARD_FIRST_DIGITS and _luhn_ok(value)
+    return 16 <= len(value) <= 19 and value.isdigit() and value[0] in CARD_FIRST_DIGITS and _luhn_ok(value)
 
 
 def _is_mistyped_card(value: str) -> bool:
@@ -351,8 +363,11 @@ def _widened(chosen: list[Found], losers: list[Found]) -> list[Found]:
 def redact(text: str, placeholder: Callable[[Found], str] | None = None) -> tuple[str, list[Found]]:
     """``text`` with every personal number replaced by ``placeholder(found)`` (default: its kind's tag)."""
     found = find(text)
-    if not found:
-        return text, found
+    return (replace(text, found, placeholder) if found else text), found
+
+
+def replace(text: str, found: list[Found], placeholder: Callable[[Found], str] | None = None) -> str:
+    """``text`` with the given spans (non-overlapping, sorted) replaced by ``placeholder(found)``."""
     render = placeholder or _default_placeholder
     parts: list[str] = []
     pos = 0
@@ -361,7 +376,12 @@ def redact(text: str, placeholder: Callable[[Found], str] | None = None) -> tupl
         parts.append(render(item))
         pos = item.end
     parts.append(text[pos:])
-    return "".join(parts), found
+    return "".join(parts)
+
+
+def fold_all(text: str) -> str:
+    """``text`` with full-width digits and Chinese numerals as ASCII digits, one for one."""
+    return _fold(text).translate(_FOLD_NUMERALS)
 
 
 def _default_placeholder(found: Found) -> str:
@@ -371,6 +391,8 @@ def _default_placeholder(found: Found) -> str:
 def mask(found: Found) -> str:
     """A form staff may see: 138****5678, 1401**********123X, ****1234."""
     value = found.value
+    if found.kind == "fragment":
+        return PLACEHOLDERS["fragment"]
     if found.kind == "mobile":
         return f"{value[:3]}****{value[-4:]}"
     if found.kind == "id_card":
