@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
+from api.privacy.redact import redact
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
 
@@ -103,7 +104,8 @@ class HandoffStore:
             if row is None:
                 row = StateRow(conversation=conversation, channel=channel, status=BOT, last_at=now)
                 session.add(row)
-            row.last_text, row.last_at = last_text[:500], now
+            # Whoever wrote it (a worker's masked message, a staff reply), no personal number is kept.
+            row.last_text, row.last_at = redact(last_text)[0][:500], now
             if topic:
                 row.topic = topic
             session.commit()
