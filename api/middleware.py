@@ -22,6 +22,22 @@ SECURITY_HEADERS = [
 ]
 # FastAPI's interactive docs load Swagger UI from a CDN: development only (off in production).
 CSP_EXEMPT = frozenset({"/docs", "/redoc"})
+# Two years, every subdomain: once a browser has seen the site over HTTPS it never tries http.
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+# What staff see and a worker's history: never kept by a browser's or a proxy's cache.
+NO_STORE_PREFIXES = ("/api/console", "/api/admin", "/api/auth", "/api/web/history")
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def _no_store(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in NO_STORE_PREFIXES)
+
+
+def _secure(scope: Scope) -> bool:
+    """HTTPS is how the site is served (the settings say so: production requires it)."""
+    app = scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return bool(getattr(settings, "cookie_secure", False) or getattr(settings, "env", "") == "production")
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -93,14 +109,23 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        exempt = scope.get("path", "") in CSP_EXEMPT
+        path = scope.get("path", "")
+        exempt = path in CSP_EXEMPT
+        extra = list(SECURITY_HEADERS)
+        if _secure(scope):
+            extra.append(HSTS)
+        no_store = _no_store(path)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
+                headers = list(message.get("headers", []))
+                if no_store:  # whatever the route said: these answers are never cached
+                    headers = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+                    headers.append(NO_STORE)
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [
                     (name, value)
-                    for name, value in SECURITY_HEADERS
+                    for name, value in extra
                     if name not in present and not (exempt and name == b"content-security-policy")
                 ]
             await send(message)
