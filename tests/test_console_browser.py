@@ -220,7 +220,7 @@ def test_worker_handed_over_taken_answered_and_released(
         expect(worker.locator(".gy-bot .gy-bubble").last).to_contain_text(ANSWER)
         worker.locator(".gy-human").click()
         expect(worker.locator(".gy-human")).to_have_text("已转人工")
-        session = worker.evaluate("localStorage.getItem('gongyou.session_id')")
+        session = worker.evaluate("sessionStorage.getItem('gongyou.session_id')")
         conversation = f"web:{session}"
 
         page = open_console(staff, server)

@@ -112,7 +112,7 @@ def test_staff_take_over_a_conversation_from_the_widget_and_answer_it(browser: B
     worker.locator(".gy-human").click()
     expect(worker.locator(".gy-human")).to_have_text("已转人工", timeout=30_000)
     expect(worker.locator(".gy-bot .gy-bubble").last).to_contain_text("已经帮您转给工作人员")
-    session = worker.evaluate("localStorage.getItem('gongyou.session_id')")
+    session = worker.evaluate("sessionStorage.getItem('gongyou.session_id')")
 
     staff = signed_in_page(browser, system, "staff-office", password, "/console")
     row = staff.locator(f'#gc-queue-list .gc-item[data-key="web:{session}"]')

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from api.middleware import CONTENT_SECURITY_POLICY
-from tests.support.browser import chromium_browser, running_api
+from tests.support.browser import chromium_browser, get, running_api
 from tests.support.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
@@ -134,7 +134,7 @@ class Watched:
         self.page.locator(".gy-input").press("Enter")
 
     def session_id(self) -> str:
-        value: str = self.page.evaluate("localStorage.getItem('gongyou.session_id')")
+        value: str = self.page.evaluate("sessionStorage.getItem('gongyou.session_id')")
         return value
 
     def messages(self) -> list[tuple[str, str]]:
@@ -420,3 +420,157 @@ def test_floating_button_on_another_page(chat: Watched, server: str) -> None:
     expect(page.locator(".gy-panel")).to_be_hidden()
     expect(launcher).to_be_visible()
     assert chat.errors == []
+
+
+# ---------- shared phones and internet cafés ----------
+
+CASE_DETAILS = "我叫张三，老板是太原某建筑公司，欠我两万三千块"
+
+
+def shown_text(page: Page) -> str:
+    return page.locator(".gy-log").inner_text()
+
+
+def test_the_next_person_on_a_shared_phone_sees_nothing(browser: Browser, server: str) -> None:
+    """Worker A chats and closes the tab; worker B opens the page on the same phone."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    try:
+        first = Watched(context.new_page(), server)
+        first.open()
+        first.ask(CASE_DETAILS)
+        expect(first.page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{CASE_DETAILS}")
+        first.page.close()
+
+        second = Watched(context.new_page(), server)
+        second.open()
+        second.page.wait_for_load_state("networkidle")
+        assert second.messages() == []
+        assert "太原" not in shown_text(second.page) and "张三" not in shown_text(second.page)
+        assert second.page.evaluate("localStorage.length") == 0  # nothing left for the browser's next user
+        assert second.errors == []
+    finally:
+        context.close()
+
+
+def test_a_tab_left_open_clears_itself_after_the_idle_time(chat: Watched) -> None:
+    page = chat.page
+    page.clock.install()
+    chat.open()
+    chat.ask(CASE_DETAILS)
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{CASE_DETAILS}")
+    first_id = chat.session_id()
+
+    page.clock.fast_forward("29:00")  # still the same worker, reading
+    expect(page.locator(".gy-user")).to_have_count(1)
+
+    page.clock.fast_forward("02:00")  # 31 minutes without a message: whoever looks next
+    expect(page.locator(".gy-user")).to_have_count(0)
+    assert "太原" not in shown_text(page)
+    expect(page.locator(".gy-note")).to_have_text("很久没有说话，上一段对话已结束。")
+    expect(page.locator(".gy-welcome")).to_be_visible()
+    assert chat.session_id() != first_id
+
+    page.reload()
+    chat.wait_ready()
+    assert chat.messages() == [] and "太原" not in shown_text(page)
+    # The new conversation works.
+    chat.ask("你好")
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text("收到：你好")
+    assert chat.errors == []
+
+
+@pytest.mark.parametrize("chat", [360], indirect=True)
+def test_end_button_clears_the_screen_and_the_api_forgets(chat: Watched, server: str) -> None:
+    page = chat.page
+    dialogs: list[str] = []
+
+    def browser_dialog(dialog: Dialog) -> None:  # confirm() and alert() are not the way to ask
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", browser_dialog)
+    chat.open()
+    chat.ask(CASE_DETAILS)
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{CASE_DETAILS}")
+    old_id = chat.session_id()
+
+    # In the header, on a 360 px phone, large enough to tap.
+    end = page.locator(".gy-header .gy-end")
+    expect(end).to_have_text("结束对话")
+    box = end.bounding_box()
+    assert box is not None and box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+
+    # A second step in the page: 取消 leaves everything as it was.
+    confirm = page.locator(".gy-end-confirm")
+    expect(confirm).to_be_hidden()
+    end.click()
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("聊天记录会从这个页面清除")
+    expect(page.locator(".gy-end-yes")).to_be_focused()
+    page.locator(".gy-end-no").click()
+    expect(confirm).to_be_hidden()
+    expect(page.locator(".gy-user")).to_have_count(1)
+    assert chat.posts("/api/web/end") == []
+
+    # With the keyboard alone: the button, then 确认结束.
+    end.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".gy-end-yes")).to_be_focused()
+    with page.expect_response("**/api/web/end") as ended:
+        page.keyboard.press("Enter")
+    assert ended.value.status == 204
+    assert json.loads(ended.value.request.post_data or "{}") == {"session_id": old_id}
+
+    expect(page.locator(".gy-user")).to_have_count(0)
+    assert "太原" not in shown_text(page)
+    expect(page.locator(".gy-note")).to_have_text("上一段对话已结束，聊天记录已清除。")
+    expect(page.locator(".gy-welcome")).to_be_visible()
+    expect(confirm).to_be_hidden()
+    assert chat.session_id() != old_id
+    assert dialogs == []
+
+    page.reload()
+    chat.wait_ready()
+    assert chat.messages() == [] and "太原" not in shown_text(page)
+    # The api serves nothing more to the old id, whoever asks.
+    status, _, body = get(f"{server}/api/web/history?session_id={old_id}")
+    assert status == 200 and json.loads(body)["messages"] == [] and json.loads(body)["ended"] is True
+    chat.ask("你好")
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text("收到：你好")
+    assert chat.errors == []
+
+
+# How far the conversation is from being scrolled to its end, in pixels.
+LOG_GAP = "(l => l.scrollHeight - l.scrollTop - l.clientHeight)(document.querySelector('.gy-log'))"
+
+
+def log_gap(page: Page) -> float:
+    gap: float = page.evaluate(LOG_GAP)
+    return gap
+
+
+def test_after_a_reload_on_a_phone_the_last_message_stays_in_view(chat: Watched) -> None:
+    page = chat.page
+    chat.open()
+    for i in range(4):
+        chat.ask(f"第{i}个问题：老板说下个月再给，已经说了好几次了，到底找谁")
+        expect(page.locator(".gy-bot .gy-bubble").last).to_contain_text(f"第{i}个问题")
+    page.reload()
+    chat.wait_ready()
+    expect(page.locator(".gy-user")).to_have_count(4)
+    page.wait_for_load_state("networkidle")
+    last = page.locator(".gy-log .gy-msg").last
+    expect(last).to_contain_text("第3个问题")
+    expect(last).to_be_in_viewport()
+    assert log_gap(page) <= 2
+    # The worker taps the box to write: the phone's keyboard takes the lower part of the screen.
+    page.set_viewport_size({"width": 390, "height": 480})
+    page.locator(".gy-input").focus()
+    expect(last).to_be_in_viewport()
+    page.wait_for_function(f"{LOG_GAP} <= 2")
+    # Scrolled up to read an earlier answer: the keyboard closing does not pull the worker away from it.
+    page.locator(".gy-log").evaluate("log => { log.scrollTop = 0; }")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.locator(".gy-log").evaluate("log => log.scrollTop") == 0

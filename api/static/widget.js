@@ -8,6 +8,10 @@
  *
  * Every text from the server is put in the page with textContent / createTextNode, never as HTML.
  * No inline styles or handlers: the pages that serve it have a strict CSP.
+ *
+ * Shared phones and internet cafés: the session id lives in this tab only (sessionStorage), and a
+ * conversation closes after the idle time the api gives (30 minutes), a day after it began, or when
+ * the worker presses 结束对话. Then the screen is cleared and a new id starts a new conversation.
  */
 (function () {
   "use strict";
@@ -30,9 +34,12 @@
   var INLINE = script.getAttribute("data-inline") === "true" || !!script.getAttribute("data-target");
 
   var STORAGE_KEY = "gongyou.session_id";
+  var TIMES_KEY = "gongyou.session_times"; // "<started ms> <last message ms>"
+  var LIMITS_KEY = "gongyou.session_limits"; // "<idle s> <max s>", as the api last said
   var HANDOFF_KEY = "gongyou.handoff";
   var REQUEST_TIMEOUT_MS = 45000;
   var POLL_MS = 10000;
+  var IDLE_CHECK_MS = 15000;
 
   var TEXT = {
     name: "工友助手",
@@ -60,6 +67,12 @@
     tooLarge: "内容太长了，请分几次发送。",
     badRequest: "消息没有发出去，请换个说法再试。",
     handoff: "已为您转人工，工作人员会在这里回复您。",
+    end: "结束对话",
+    endAsk: "结束后，这次的聊天记录会从这个页面清除。",
+    endYes: "确认结束",
+    endNo: "取消",
+    ended: "上一段对话已结束，聊天记录已清除。",
+    expired: "很久没有说话，上一段对话已结束。",
     welcome:
       "您好！我是工友助手。\n可以问我：工资被拖欠怎么办、免费技能培训、社保、孩子上学、公租房等。\n打字或点下面的问题都可以。",
     starters: ["老板拖欠工资怎么办", "哪里有免费技能培训", "孩子在打工的地方怎么上学", "怎么申请公租房"],
@@ -86,20 +99,40 @@
     return Array.isArray(value) ? value : [];
   }
 
+  // This tab only: closing it forgets the conversation, and the next person's tab starts fresh.
+  var memory = {};
+
   function storageGet(key) {
     try {
-      return window.localStorage.getItem(key);
+      return window.sessionStorage.getItem(key);
     } catch (e) {
-      return null;
+      return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
     }
   }
 
   function storageSet(key, value) {
     try {
-      window.localStorage.setItem(key, value);
+      window.sessionStorage.setItem(key, value);
     } catch (e) {
-      /* private mode: keep it in memory only */
+      memory[key] = value; // storage blocked: keep it in memory only
     }
+  }
+
+  function storageRemove(key) {
+    delete memory[key];
+    try {
+      window.sessionStorage.removeItem(key);
+    } catch (e) {
+      /* nothing kept */
+    }
+  }
+
+  // Older versions kept the id in localStorage forever, for whoever used the browser next.
+  try {
+    window.localStorage.removeItem(STORAGE_KEY);
+    window.localStorage.removeItem(HANDOFF_KEY);
+  } catch (e) {
+    /* no localStorage: nothing to remove */
   }
 
   function newSessionId() {
@@ -112,16 +145,58 @@
     return hex;
   }
 
-  function sessionId() {
+  function readNumbers(key) {
+    return asText(storageGet(key))
+      .split(" ")
+      .map(Number)
+      .filter(function (n) {
+        return isFinite(n) && n > 0;
+      });
+  }
+
+  // The api's limits (GET /api/web/history says them); these until it has.
+  var limits = readNumbers(LIMITS_KEY);
+  var idleMs = (limits.length === 2 ? limits[0] : 30 * 60) * 1000;
+  var maxMs = (limits.length === 2 ? limits[1] : 24 * 60 * 60) * 1000;
+
+  function setLimits(idleSeconds, maxSeconds) {
+    if (idleSeconds > 0 && maxSeconds > 0) {
+      idleMs = idleSeconds * 1000;
+      maxMs = maxSeconds * 1000;
+      storageSet(LIMITS_KEY, idleSeconds + " " + maxSeconds);
+    }
+  }
+
+  function isExpired(now) {
+    var times = readNumbers(TIMES_KEY);
+    return times.length !== 2 || now - times[1] >= idleMs || now - times[0] >= maxMs;
+  }
+
+  function newSession() {
+    var id = newSessionId();
+    var now = Date.now();
+    storageSet(STORAGE_KEY, id);
+    storageSet(TIMES_KEY, now + " " + now);
+    storageRemove(HANDOFF_KEY);
+    return id;
+  }
+
+  // A message was sent or came from staff: the idle time starts again.
+  function touchSession() {
+    var times = readNumbers(TIMES_KEY);
+    var now = Date.now();
+    storageSet(TIMES_KEY, (times.length === 2 ? times[0] : now) + " " + now);
+  }
+
+  function currentSession() {
     var id = storageGet(STORAGE_KEY);
-    if (!id || !/^[0-9a-f]{32}$/.test(id)) {
-      id = newSessionId();
-      storageSet(STORAGE_KEY, id);
+    if (!id || !/^[0-9a-f]{32}$/.test(id) || isExpired(Date.now())) {
+      return newSession();
     }
     return id;
   }
 
-  var SESSION = sessionId();
+  var SESSION = currentSession();
 
   function api(path, options) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
@@ -142,6 +217,9 @@
     }
     if (controller) {
       init.signal = controller.signal;
+    }
+    if (options && options.keepalive) {
+      init.keepalive = true; // sent even when the page is closed right after
     }
     return fetch(BASE + path, init).finally(function () {
       if (timer) {
@@ -179,6 +257,10 @@
   var humanButton = el("button", "gy-human", TEXT.human);
   humanButton.type = "button";
   header.appendChild(humanButton);
+  var endButton = el("button", "gy-end", TEXT.end);
+  endButton.type = "button";
+  endButton.setAttribute("aria-expanded", "false");
+  header.appendChild(endButton);
   var closeButton = null;
   if (!INLINE) {
     closeButton = el("button", "gy-close", "×");
@@ -187,6 +269,27 @@
     header.appendChild(closeButton);
   }
   panel.appendChild(header);
+
+  // 结束对话 asks once, in the page (a browser confirm() is easy to miss and some phones block it).
+  var endConfirm = el("div", "gy-end-confirm");
+  endConfirm.id = "gy-end-confirm";
+  endConfirm.setAttribute("role", "group");
+  endConfirm.setAttribute("aria-label", TEXT.end);
+  endConfirm.hidden = true;
+  var endAsk = el("p", "gy-end-ask", TEXT.endAsk);
+  endAsk.id = "gy-end-ask";
+  endConfirm.setAttribute("aria-describedby", endAsk.id);
+  endConfirm.appendChild(endAsk);
+  var endYes = el("button", "gy-end-yes", TEXT.endYes);
+  endYes.type = "button";
+  var endNo = el("button", "gy-end-no", TEXT.endNo);
+  endNo.type = "button";
+  var endButtons = el("div", "gy-end-buttons");
+  endButtons.appendChild(endYes);
+  endButtons.appendChild(endNo);
+  endConfirm.appendChild(endButtons);
+  endButton.setAttribute("aria-controls", endConfirm.id);
+  panel.appendChild(endConfirm);
 
   var log = el("div", "gy-log");
   log.setAttribute("role", "log");
@@ -238,6 +341,20 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // At the end, the conversation stays at its end when the log gets shorter: a phone's keyboard
+  // opening, the address bar, a turn of the phone. Scrolled up to read, the worker stays there.
+  var atEnd = true;
+  log.addEventListener("scroll", function () {
+    atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  });
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(function () {
+      if (atEnd) {
+        scrollToEnd();
+      }
+    }).observe(log);
+  }
+
   function showNotice(text) {
     notice.textContent = text;
     notice.hidden = !text;
@@ -256,6 +373,9 @@
     if (value) {
       storageSet(HANDOFF_KEY, SESSION);
       startPolling();
+    } else if (pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
     }
   }
 
@@ -493,8 +613,10 @@
       return;
     }
     var fromInput = what.text !== undefined && what.fromInput;
+    touchSession();
     var typed = fromInput ? input.value : "";
     var shown = what.text !== undefined ? what.text : what.title;
+    var sentIn = SESSION;
     var body = { session_id: SESSION };
     if (what.text !== undefined) {
       body.text = what.text;
@@ -513,7 +635,15 @@
       input.value = "";
     }
 
+    // The conversation was ended or cleared meanwhile: its answer belongs to nobody on this screen.
+    function stale() {
+      return sentIn !== SESSION;
+    }
+
     function failed(text) {
+      if (stale()) {
+        return;
+      }
       if (mine) {
         mine.remove();
       }
@@ -527,8 +657,15 @@
 
     api("/api/web/messages", { body: body })
       .then(function (response) {
+        if (stale()) {
+          return undefined;
+        }
         if (response.ok) {
           return response.json().then(function (data) {
+            if (stale()) {
+              return;
+            }
+            touchSession();
             if (mine) {
               mine.classList.remove("gy-pending");
             }
@@ -546,6 +683,19 @@
           failed(TEXT.network);
           return undefined;
         }
+        if (response.status === 410) {
+          // The api closed this id (idle, a day old, ended in another tab): start again, keep the words.
+          return readDetail(response).then(function (detail) {
+            if (stale()) {
+              return;
+            }
+            resetConversation("");
+            if (fromInput) {
+              input.value = typed;
+            }
+            showNotice(detail || TEXT.expired);
+          });
+        }
         return readDetail(response).then(function (detail) {
           var fallback =
             response.status === 429 ? TEXT.tooMany : response.status === 413 ? TEXT.tooLarge : TEXT.badRequest;
@@ -556,6 +706,9 @@
         failed(TEXT.network);
       })
       .finally(function () {
+        if (stale()) {
+          return;
+        }
         showTyping(false);
         setBusy(false);
         if (fromInput) {
@@ -574,8 +727,10 @@
     send({ text: text, fromInput: true });
   }
 
-  function loadHistory() {
-    return api("/api/web/history?session_id=" + encodeURIComponent(SESSION))
+  // GET /api/web/history: data for the session asked about, or null when it has been replaced since.
+  function fetchHistory() {
+    var askedFor = SESSION;
+    return api("/api/web/history?session_id=" + encodeURIComponent(askedFor))
       .then(function (response) {
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
@@ -583,29 +738,41 @@
         return response.json();
       })
       .then(function (data) {
-        var messages = asList(data && data.messages);
-        messages.forEach(function (m) {
-          var role = m.role === "user" || m.role === "staff" ? m.role : "bot";
-          renderMessage(m, role);
-        });
-        if (messages.length) {
-          dimOldQuickReplies();
+        if (askedFor !== SESSION || !data) {
+          return null;
         }
+        setLimits(Number(data.idle_seconds), Number(data.max_seconds));
+        if (data.ended === true) {
+          // Closed on the api's side (ended elsewhere, or idle by its clock): nothing of it is shown.
+          resetConversation(log.querySelector(".gy-msg:not(.gy-welcome)") ? TEXT.expired : "");
+          return null;
+        }
+        return data;
       });
+  }
+
+  function loadHistory() {
+    return fetchHistory().then(function (data) {
+      var messages = asList(data && data.messages);
+      messages.forEach(function (m) {
+        var role = m.role === "user" || m.role === "staff" ? m.role : "bot";
+        renderMessage(m, role);
+      });
+      if (messages.length) {
+        dimOldQuickReplies();
+      }
+    });
   }
 
   function poll() {
     if (document.hidden || busy) {
       return;
     }
-    api("/api/web/history?session_id=" + encodeURIComponent(SESSION))
-      .then(function (response) {
-        return response.ok ? response.json() : null;
-      })
+    fetchHistory()
       .then(function (data) {
         asList(data && data.messages).forEach(function (m) {
-          if (m.role === "staff") {
-            renderMessage(m, "staff");
+          if (m.role === "staff" && renderMessage(m, "staff")) {
+            touchSession();
           }
         });
       })
@@ -617,6 +784,75 @@
   function startPolling() {
     if (!pollTimer) {
       pollTimer = setInterval(poll, POLL_MS);
+    }
+  }
+
+  // ---------- ending a conversation ----------
+
+  function showWelcome() {
+    renderMessage(
+      {
+        text: TEXT.welcome,
+        buttons: TEXT.starters.map(function (s) {
+          return { title: s, payload: s };
+        }),
+      },
+      "welcome",
+    );
+  }
+
+  // Everything of the old conversation leaves the screen and the tab; a new id starts a new one.
+  function resetConversation(note) {
+    SESSION = newSession();
+    seen = {};
+    showTyping(false);
+    if (speaking) {
+      window.speechSynthesis.cancel();
+      speaking = null;
+    }
+    while (log.firstChild) {
+      log.removeChild(log.firstChild);
+    }
+    showNotice("");
+    input.value = "";
+    setEndConfirm(false);
+    setHandoff(false);
+    var noteNode = null;
+    if (note) {
+      noteNode = el("p", "gy-note", note);
+      noteNode.setAttribute("tabindex", "-1");
+      log.appendChild(noteNode);
+    }
+    showWelcome();
+    setBusy(false);
+    log.scrollTop = 0;
+    return noteNode;
+  }
+
+  function hasConversation() {
+    return !!log.querySelector(".gy-msg:not(.gy-welcome)");
+  }
+
+  // The tab was left open: after the idle time, whoever looks next sees only the greeting.
+  function checkIdle() {
+    if (ready && isExpired(Date.now())) {
+      resetConversation(hasConversation() ? TEXT.expired : "");
+    }
+  }
+
+  function setEndConfirm(open) {
+    endConfirm.hidden = !open;
+    endButton.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function endConversation() {
+    // Told, not waited for: the screen is cleared even with no network (the api closes the id when idle).
+    api("/api/web/end", { body: { session_id: SESSION }, keepalive: true }).catch(function () {
+      /* closed by the idle time instead */
+    });
+    var noteNode = resetConversation(TEXT.ended);
+    if (noteNode) {
+      noteNode.focus(); // read out, and no keyboard popping up on a phone
     }
   }
 
@@ -638,6 +874,38 @@
   humanButton.addEventListener("click", function () {
     send({ payload: "/ask_human", title: TEXT.human });
   });
+
+  endButton.addEventListener("click", function () {
+    var open = endConfirm.hidden;
+    setEndConfirm(open);
+    if (open) {
+      endYes.focus();
+    }
+  });
+
+  endNo.addEventListener("click", function () {
+    setEndConfirm(false);
+    endButton.focus();
+  });
+
+  endYes.addEventListener("click", endConversation);
+
+  endConfirm.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.stopPropagation(); // closes the question, not the floating panel
+      setEndConfirm(false);
+      endButton.focus();
+    }
+  });
+
+  setInterval(checkIdle, IDLE_CHECK_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      checkIdle();
+    }
+  });
+  window.addEventListener("pageshow", checkIdle); // also a page restored by the Back button
+  window.addEventListener("focus", checkIdle);
 
   function setOpen(open) {
     panel.hidden = !open;
@@ -721,15 +989,7 @@
     if (!canSpeak) {
       root.classList.add("gy-no-speech");
     }
-    renderMessage(
-      {
-        text: TEXT.welcome,
-        buttons: TEXT.starters.map(function (s) {
-          return { title: s, payload: s };
-        }),
-      },
-      "welcome",
-    );
+    showWelcome();
     mount();
     loadStyles();
     setBusy(false);
@@ -744,6 +1004,7 @@
         if (handoff) {
           setHandoff(true);
         }
+        scrollToEnd(); // after a reload, the last message is what the worker sees
       });
   }
 
