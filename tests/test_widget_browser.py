@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from api.middleware import CONTENT_SECURITY_POLICY
-from tests.support.browser import chromium_browser, get, running_api
+from tests.support.browser import chromium_browser, get, post_json, running_api
 from tests.support.standins import RasaStandIn
 
 pytestmark = pytest.mark.browser
@@ -574,3 +574,30 @@ def test_after_a_reload_on_a_phone_the_last_message_stays_in_view(chat: Watched)
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
     assert page.locator(".gy-log").evaluate("log => log.scrollTop") == 0
+
+
+def test_a_conversation_the_api_closed_starts_again_keeping_the_words(chat: Watched, server: str) -> None:
+    """Ended elsewhere (a duplicated tab), or idle by the api's clock: the next message starts a new one."""
+    page = chat.page
+    chat.open()
+    chat.ask(CASE_DETAILS)
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{CASE_DETAILS}")
+    old_id = chat.session_id()
+    status, _, _ = post_json(f"{server}/api/web/end", {"session_id": old_id})
+    assert status == 204
+
+    typed = "那我的钱什么时候能拿到"
+    with page.expect_response("**/api/web/messages") as refused:
+        chat.ask(typed)
+    assert refused.value.status == 410
+    expect(page.locator(".gy-notice")).to_have_text("这次对话已经结束了。请重新开始对话。")
+    expect(page.locator(".gy-input")).to_have_value(typed)
+    expect(page.locator(".gy-user")).to_have_count(0)
+    assert "太原" not in shown_text(page)
+    assert chat.session_id() != old_id
+
+    page.locator(".gy-send").click()
+    expect(page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{typed}")
+    expect(page.locator(".gy-notice")).to_be_hidden()
+    # Chromium logs the refused request itself; nothing else went wrong.
+    assert all("410" in e for e in chat.errors), chat.errors
