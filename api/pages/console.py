@@ -23,8 +23,10 @@ PAGES: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "login.html": "text/html; charset=utf-8",
     "admin.html": "text/html; charset=utf-8",
+    "accounts.html": "text/html; charset=utf-8",
 }
 ASSETS: dict[str, str] = {
+    "accounts.js": "text/javascript; charset=utf-8",
     "admin-audit.js": "text/javascript; charset=utf-8",
     "admin-diff.js": "text/javascript; charset=utf-8",
     "admin-drafts.js": "text/javascript; charset=utf-8",
@@ -84,6 +86,12 @@ def admin(request: Request) -> Response:
 def new_answer(request: Request) -> Response:
     """The same page, opening a new approved answer (``?question=`` fills in its first question)."""
     return _serve("admin.html", PAGES["admin.html"], request)
+
+
+@router.api_route("/console/accounts", methods=["GET", "HEAD"], include_in_schema=False)
+def accounts(request: Request) -> Response:
+    """One's own password, and for admins every account (the data comes from /api/admin/accounts)."""
+    return _serve("accounts.html", PAGES["accounts.html"], request)
 
 
 @router.api_route("/console/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)

@@ -49,7 +49,7 @@ export function afterLogin() {
     back = "";
   }
   // Only a page of the console itself: never another site, never the login page again.
-  const ours = /^\/console(\/admin(\/answers\/new)?)?(\?[^#]*)?(#.*)?$/.test(back);
+  const ours = /^\/console(\/admin(\/answers\/new)?|\/accounts)?(\?[^#]*)?(#.*)?$/.test(back);
   return ours ? back : CONSOLE_PATH;
 }
 
