@@ -37,7 +37,16 @@ NUMBER = rf"(?:\d+(?:\.\d+)?|{CN_NUMBER})"
 PLACES_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "lookup_places.yml"
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 PLACEHOLDER = re.compile(r"\[(?:手机号|电话)[^\]]{0,12}\]")
-CASE_NUMBER = re.compile(r"GY-?(\d{8})-?([A-Z0-9]{4})", re.IGNORECASE)
+# GY-<date>-<8 characters>, or the 4 of numbers given before; typed sloppily: lower case,
+# spaces or any dash between the parts, a space inside the date or the suffix.
+CASE_NUMBER = re.compile(
+    r"G\s?Y[\s_-]*((?:\d\s?){7}\d)[\s_-]*([A-Z0-9](?:\s?[A-Z0-9]){7}|[A-Z0-9](?:\s?[A-Z0-9]){3})(?![A-Z0-9])"
+)
+DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣－"})
+PHONE_TAIL = re.compile(r"(?<!\d)(\d\s?\d\s?\d\s?\d)(?!\s?\d)")
+CN_PHONE_TAIL = re.compile(
+    r"(?<![零〇一幺二两三四五六七八九])([零〇一幺二两三四五六七八九]{4})(?![零〇一幺二两三四五六七八九])"
+)
 
 
 def normalise(text: str) -> str:
@@ -231,8 +240,25 @@ def mask_phone(text: str) -> str:
 
 
 def parse_case_number(text: str) -> str | None:
-    match = CASE_NUMBER.search(normalise(text))
-    return f"GY-{match.group(1)}-{match.group(2).upper()}" if match else None
+    """GY-20261128-K7Q2MX4A from "gy 20261128 k7q2 mx4a", "ＧＹ－２０２６１１２８－Ｋ７Ｑ２" and the like."""
+    match = CASE_NUMBER.search(normalise(text).translate(DASHES).upper())
+    if match is None:
+        return None
+    date, suffix = (re.sub(r"\s", "", part) for part in match.groups())
+    return f"GY-{date}-{suffix}"
+
+
+def parse_phone_tail(text: str) -> str | None:
+    """The last four digits of a phone: "5678", "尾号 5 6 7 8", "五六七八", a whole number
+    (its last four), or the adapter's placeholder for a whole number (the action reads it)."""
+    text = normalise(text)
+    if placeholder := PLACEHOLDER.search(text):
+        return placeholder.group()
+    if mobile := MOBILE.search(text.replace(" ", "").replace("-", "")):
+        return mobile.group()[-4:]
+    found = {re.sub(r"\s", "", m) for m in PHONE_TAIL.findall(text)}
+    found |= {"".join(str(DIGITS[c]) for c in m) for m in CN_PHONE_TAIL.findall(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 EVIDENCE_WORDS = {

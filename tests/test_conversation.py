@@ -83,13 +83,45 @@ def test_wage_intake_to_a_case_number_and_its_status(system: System) -> None:
     summary = system.text(system.say(who, "13912345678"))
     assert "25000元" in summary and "139****5678" in summary
     done = system.say(who, "/affirm")
-    match = re.search(r"GY-\d{8}-[A-Z0-9]{4}", system.text(done))
+    match = re.search(r"GY-\d{8}-[A-Z0-9]{8}\b", system.text(done))
     assert match, system.text(done)
     number = match.group()
     assert {3, 6} <= {c["item"] for c in system.citations(done)}
 
-    status = system.text(system.say(sender(), f"查一下案件 {number} 的进度"))
+    # The conversation that filed it sees the status at once.
+    status = system.text(system.say(who, f"查一下案件 {number} 的进度"))
     assert number in status and "已受理" in status
+
+
+def test_a_case_number_alone_shows_another_conversation_nothing(system: System) -> None:
+    who = sender()
+    system.say(who, "/start_wage_intake")
+    answers = ["工地", "恒泰小区三期工地", "太原市小店区", "去年3月到12月", "两万五", "12个人", "有合同", "13912345678"]
+    for answer in answers:
+        system.say(who, answer)
+    number = re.search(r"GY-\d{8}-[A-Z0-9]{8}\b", system.text(system.say(who, "/affirm")))
+    assert number
+    sloppy = number.group().lower().replace("-", " ")
+
+    # Someone else with the number is asked for the phone's last four digits; wrong ones show nothing,
+    # and read the same as a number that does not exist.
+    other = sender()
+    asked = system.text(system.say(other, f"查案件 {sloppy}"))
+    assert "后四位" in asked and "已受理" not in asked
+    wrong = system.text(system.say(other, "1234"))
+    assert "已受理" not in wrong and "没有查到" in wrong
+    system.say(other, "查案件 GY-20200101-ABCDEFGH")
+    assert system.text(system.say(other, "5678")) == wrong
+    # A question at that step is answered, and the step asked again; 不知道 offers a person.
+    system.say(other, f"查案件 {number.group()}")
+    detour = system.say(other, "公租房怎么申请？")
+    assert 9 in [c["item"] for c in system.citations(detour)] and "后四位" in system.text(detour)
+    forgot = system.say(other, "不知道")
+    assert "转人工" in system.text(forgot) and "已受理" not in system.text(forgot)
+    # The right digits, typed with other words, show it.
+    system.say(other, f"查案件 {number.group()}")
+    shown = system.text(system.say(other, "尾号是5678"))
+    assert number.group() in shown and "已受理" in shown
 
 
 def test_stop_mid_form(system: System) -> None:
@@ -237,7 +269,7 @@ def test_the_summary_is_corrected_as_said(system: System) -> None:
     corrected = joined(web_turn(system, session, "不是8个人，是10个"))
     assert "被欠人数：10人" in corrected
     done = joined(web_turn(system, session, "确认提交"))
-    assert re.search(r"GY-\d{8}-[A-Z0-9]{4}", done), done
+    assert re.search(r"GY-\d{8}-[A-Z0-9]{8}\b", done), done
     # The summary's button pressed again after the case was filed: a sensible reply, nothing filed twice.
     stale = joined(web_turn(system, session, "/affirm"))
     assert "GY-" not in stale

@@ -1,8 +1,11 @@
 """Wage-arrears cases: stored with a case number the worker can look up.
 
 SQLite by default (``sqlite:///.cache/cases.db``), any SQLAlchemy URL otherwise.
-Case numbers are ``GY-<date>-<4 characters>``: the random part keeps one worker
-from guessing another's case.
+Case numbers are ``GY-<date>-<8 characters>`` (40 random bits; numbers given before
+were ``GY-<date>-<4 characters>`` and are still looked up). The number alone shows
+nothing: the conversation that filed a case sees its status, anyone else must also
+give the last four digits of its contact phone (actions/check_case_status.py), with
+failed attempts limited (api/cases/lookups.py).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from sqlalchemy import JSON, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from api.cases.lookups import LookupGuard
 from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
 
+CASE_SUFFIX_CHARS = 8  # 32 letters ** 8 = 2 ** 40 numbers a day
 CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 STATUS_LABELS = {
     "received": "已受理，等待工作人员核实",
@@ -78,12 +83,21 @@ class Case:
     details: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CaseAccess:
+    """What decides who may see a case: the filing conversation's hash and the encrypted phone."""
+
+    case: Case
+    conversation: str
+    contact_cipher: str
+
+
 def conversation_key(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:32]
 
 
 def new_case_number(now: datetime) -> str:
-    suffix = "".join(secrets.choice(CASE_ALPHABET) for _ in range(4))
+    suffix = "".join(secrets.choice(CASE_ALPHABET) for _ in range(CASE_SUFFIX_CHARS))
     return f"GY-{now:%Y%m%d}-{suffix}"
 
 
@@ -114,6 +128,7 @@ class CaseStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.lookups = LookupGuard(self.sessions)
 
     def create(self, intake: WageIntake, sender_id: str) -> Case:
         now = datetime.now(UTC)
@@ -151,6 +166,14 @@ class CaseStore:
         with self.sessions() as session:
             row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
             return _case(row) if row else None
+
+    def access(self, case_number: str) -> CaseAccess | None:
+        """The case with what a status lookup checks before showing it; None for an unknown number."""
+        with self.sessions() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
+            if row is None:
+                return None
+            return CaseAccess(_case(row), row.conversation, row.contact_cipher)
 
     def find(self, status: str = "", text: str = "", limit: int = 100) -> list[Case]:
         """Cases for the console, newest first; ``text`` matches the number, employer or place."""

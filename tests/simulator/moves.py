@@ -218,6 +218,7 @@ LONG_STORIES: tuple[str, ...] = (
 CASE_LOOKUPS: tuple[str, ...] = (
     "查案件 GY-20261128-K7Q2",
     "帮我查一下 GY-20261128-K7Q2 到哪一步了",
+    "查案件 gy 20261203 k7q2 mx4a",
     "我的案子GY-20261128-K7Q2咋样了",
     "查进度",
     "我登记的欠薪有结果了没",
@@ -269,7 +270,8 @@ FORM_ANSWERS: dict[str, tuple[str, ...]] = {
     "household": ("就我一个", "两口子带一个娃", "一家四口", "三口人", "我和我妈"),
     "dispute": ("欠工资", "工伤", "劳动合同", "被辞退了", "别的事"),
     "lawyer": ("请不起", "请得起", "没钱请", "不知道"),
-    "case_number": ("GY-20261128-K7Q2", "GY-20260101-AB12", "编号是GY-20261201-ZZ99"),
+    "case_number": ("GY-20261128-K7Q2", "GY-20260101-AB12", "编号是GY-20261201-ZZ99", "GY-20261203-K7Q2MX4A"),
+    "phone_tail": ("5678", "尾号1234", "后四位是 8 8 9 9", "五六七八", "{phone}"),
 }
 
 FORM_INVALID_ANSWERS: dict[str, tuple[str, ...]] = {
@@ -290,6 +292,7 @@ FORM_INVALID_ANSWERS: dict[str, tuple[str, ...]] = {
     "dispute": ("说不清", "乱七八糟的"),
     "lawyer": ("啥", "看情况"),
     "case_number": ("不记得了", "123456"),
+    "phone_tail": ("不知道", "忘了", "12", "手机丢了"),
 }
 
 # What each form slot asks, as the kind of answer above.
@@ -312,6 +315,7 @@ SLOT_TOPICS: dict[str, str] = {
     "dispute_type": "dispute",
     "can_afford_lawyer": "lawyer",
     "case_number": "case_number",
+    "case_phone_tail": "phone_tail",
 }
 
 # The pools the walker draws from when it does not react to the last reply.
