@@ -36,7 +36,7 @@ from api.staff.accounts import AccountStore
 from knowledge.loader import PROJECT_ROOT
 from tests.support.databases import pre_migration
 
-LATEST = "0007"  # the newest revision in api/db/migrations/versions
+LATEST = "0008"  # the newest revision in api/db/migrations/versions
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 INTAKE = WageIntake(
@@ -124,6 +124,7 @@ def test_upgrade_gives_exactly_the_models_schema(database_url: str) -> None:
         "sessions",
         "conversation_state",
         "ended_conversations",
+        "staff_audit",
         "knowledge_entries",
         "knowledge_versions",
         "knowledge_audit",
@@ -164,6 +165,7 @@ def test_the_comparison_notices_what_a_revision_lacks(sqlite_url: str) -> None:
         "sessions",
         "conversation_state",
         "ended_conversations",
+        "staff_audit",
         "knowledge_entries",
         "knowledge_versions",
         "knowledge_audit",
