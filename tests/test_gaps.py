@@ -84,13 +84,11 @@ def test_the_grouping_finds_the_same_groups_as_before_on_clusters(count: int, no
     assert group_by_meaning(vectors, similarity, block=64) == old_groups(vectors, similarity)
 
 
-def test_the_grouping_of_thousands_takes_well_under_a_second_each() -> None:
-    # All different (random directions): the worst case, one group per question. The
-    # former loop took 62 s here on the development machine (bench/gaps.py).
+def test_questions_that_all_differ_each_get_their_own_group() -> None:
+    # All different (random directions): the worst case, one group per question. How long it
+    # takes against the former loop is measured by bench/gaps.py, not here.
     vectors = rng_clusters(4000, 1, 1e6, seed=7)  # the noise swamps the one centre: random unit vectors
-    started = time.perf_counter()
     groups = group_by_meaning(vectors, 0.9)
-    assert time.perf_counter() - started < 5.0  # under 1.5 s on an idle development machine
     assert len(groups) == 4000
     assert group_by_meaning(np.zeros((0, 8), dtype=np.float32), 0.9) == []
 

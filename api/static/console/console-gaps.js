@@ -70,9 +70,15 @@ export function createGaps() {
     /**
      * @param {unknown[]} items
      * @param {string} role
+     * @param {any} report the whole answer: it says when only the newest questions were grouped
      */
-    show(items, role) {
-      status.hidden = true;
+    show(items, role, report) {
+      const capped = report && report.capped === true && isNumber(report.max_questions);
+      status.hidden = !capped;
+      if (capped) {
+        status.className = "gc-summary gc-gaps-status";
+        status.textContent = "问题太多，只归类了最近的 " + report.max_questions + " 个";
+      }
       clear(list);
       for (const item of items) {
         if (item && typeof item === "object") {

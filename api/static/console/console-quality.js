@@ -201,7 +201,7 @@ export function createQuality(app) {
     const gapsDone = app.call("GET", "/api/console/quality/gaps" + query).then(
       (data) => {
         if (current()) {
-          gaps.show(asList(data.items), app.me.role);
+          gaps.show(asList(data.items), app.me.role, data);
         }
       },
       (err) => {
