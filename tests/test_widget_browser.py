@@ -6,6 +6,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -601,3 +602,38 @@ def test_a_conversation_the_api_closed_starts_again_keeping_the_words(chat: Watc
     expect(page.locator(".gy-notice")).to_be_hidden()
     # Chromium logs the refused request itself; nothing else went wrong.
     assert all("410" in e for e in chat.errors), chat.errors
+
+
+def test_a_tab_reopened_after_the_idle_time_shows_nothing(browser: Browser, server: str) -> None:
+    """A closed tab brought back (the browser's 重新打开关闭的标签页) comes with its storage."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    try:
+        first = Watched(context.new_page(), server)
+        first.open()
+        first.ask(CASE_DETAILS)
+        expect(first.page.locator(".gy-bot .gy-bubble").last).to_have_text(f"收到：{CASE_DETAILS}")
+        kept = first.page.evaluate("JSON.stringify(Object.fromEntries(Object.entries(sessionStorage)))")
+        first.page.close()
+        restore = f"for (const [k, v] of Object.entries({kept})) sessionStorage.setItem(k, v);"
+
+        def reopened(after: timedelta) -> Watched:
+            page = context.new_page()
+            page.add_init_script(restore)
+            page.clock.install(time=datetime.now(UTC) + after)
+            watched = Watched(page, server)
+            watched.open()
+            return watched
+
+        soon = reopened(timedelta(minutes=5))  # the same worker, back within the idle time
+        expect(soon.page.locator(".gy-user")).to_have_count(1)
+        expect(soon.page.locator(".gy-log")).to_contain_text("太原")
+        soon.page.close()
+
+        late = reopened(timedelta(minutes=31))  # someone else, later
+        late.page.wait_for_load_state("networkidle")
+        assert late.messages() == [] and "太原" not in shown_text(late.page)
+        assert all(json.loads(kept)["gongyou.session_id"] not in r.url for r in late.requests)
+        assert late.errors == []
+    finally:
+        context.close()
