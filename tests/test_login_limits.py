@@ -347,3 +347,10 @@ def test_production_refuses_to_trust_every_address_as_a_proxy() -> None:
         ApiSettings.model_validate({**production, "FORWARDED_ALLOW_IPS": "*"})
     proxy_only = ApiSettings.model_validate({**production, "FORWARDED_ALLOW_IPS": "172.31.250.10"})
     assert proxy_only.forwarded_allow_ips == "172.31.250.10"
+
+
+def test_no_deployment_trusts_every_address_as_a_proxy() -> None:
+    configmaps = yaml.safe_load_all((PROJECT_ROOT / "deploy" / "k8s" / "10-configmap.yaml").read_text(encoding="utf-8"))
+    k8s = next(doc["data"]["FORWARDED_ALLOW_IPS"] for doc in configmaps if doc["metadata"]["name"] == "gongyou-api")
+    for trusted in (k8s, compose_forwarded_allow_ips()):
+        assert trusted and "*" not in trusted
