@@ -166,3 +166,11 @@ def test_the_policy_counts_idle_and_lifetime() -> None:
     late = start + timedelta(hours=23, minutes=59)
     assert not policy.is_over(start, late, late + timedelta(seconds=30))
     assert policy.is_over(start, late, start + timedelta(hours=24))
+
+
+def test_ends_are_forgotten_after_the_retention_period(client: TestClient) -> None:
+    send(client, CASE_DETAILS)
+    assert client.post("/api/web/end", json={"session_id": SESSION}).status_code == 204
+    sessions = client.app.state.container.web_sessions  # type: ignore[attr-defined]
+    assert sessions.purge_before(180) == 0
+    assert sessions.purge_before(180, now=datetime.now(UTC) + timedelta(days=181)) == 1
