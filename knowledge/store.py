@@ -72,7 +72,8 @@ __all__ = [
 ]
 
 CHINA = timezone(timedelta(hours=8), "CST")  # the office's calendar date, whatever the server's zone
-PUBLISHING = ("import", "publish", "rollback")  # the audit actions that change what workers see
+RESTORE_ACTION = "restore"  # a backup restored (api/ops/backup.py): the knowledge may be another altogether
+PUBLISHING = ("import", "publish", "rollback", RESTORE_ACTION)  # the audit actions that change what workers see
 MAX_AUTHOR = 100
 
 

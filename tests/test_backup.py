@@ -311,6 +311,29 @@ def test_a_target_holding_data_is_refused_unless_replaced(
     assert all(new > restored[name] for name, new in highest_ids(target).items())
 
 
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgres"])
+def test_a_replacing_restore_raises_the_knowledge_revision_above_all_seen(
+    target_kind: str, new_database: NewDatabase, kb: KnowledgeBase, cipher: Cipher, tmp_path: Path
+) -> None:
+    target = new_database(target_kind)
+    seed(target, kb, cipher)
+    path = tmp_path / "backup.gz"
+    dump(target, path)
+    make_new_rows(target, kb)  # published after the backup: running processes serve this revision
+    store = KnowledgeStore(target)
+    try:
+        seen = store.revision()
+        restore(target, path, replace=True)
+        # Every process sees the revision rise, so each reloads the restored knowledge.
+        assert store.revision() > seen
+        assert "answer:housing_after_restore" not in {e.key for e in store.entries()}
+        assert store.audit(limit=1)[0].action == "restore"
+        make_new_rows(target, kb)  # and a publish after the restore rises above it again
+        assert store.revision() > seen + 1
+    finally:
+        store.close()
+
+
 TAMPERING = {
     # A target that does not keep what it was given (here a trigger; in life a bad driver or type).
     "sqlite": [
@@ -447,7 +470,7 @@ def test_a_backup_of_an_older_revision_restores_at_that_revision(
 
     newer = new_database("sqlite")
     upgrade(newer)
-    with pytest.raises(BackupError, match="已经是数据库版本 0004，比备份的 0003 新"):
+    with pytest.raises(BackupError, match=f"已经是数据库版本 {head_revision()}，比备份的 0003 新"):
         restore(newer, path)
 
 

@@ -12,8 +12,9 @@ In the backup (``BACKUP_TABLES``, in the order they are written and restored):
 - ``knowledge_entries``: every entry, with its latest and its published version (the
   published pointer);
 - ``knowledge_versions``: every version ever saved: drafts, published, rolled back;
-- ``knowledge_audit``: who changed, published and rolled back what, and when; the
-  only log of staff actions the schema has;
+- ``knowledge_audit``: who changed, published and rolled back what, and when;
+- ``staff_audit``: who created, changed or locked out which staff account, and when
+  (the accounts themselves are left out, below);
 - ``wage_cases``: the cases. The worker's phone stays as the tables hold it, encrypted
   (``contact_cipher``) and masked (``contact_masked``); nothing here ever decrypts, and
   the key is not in the backup.
@@ -29,7 +30,9 @@ Left out on purpose (``LEFT_OUT``):
 - ``messages`` and ``feedback``: the conversations have their own retention period
   (feedback points at messages, so it goes with them);
 - ``conversation_state``: who answers each conversation right now; restoring a stale
-  "taken by staff" would keep the bot silent in those conversations.
+  "taken by staff" would keep the bot silent in those conversations;
+- ``case_lookup_failures``: failed case-status lookups, counted for an hour;
+- ``ended_conversations``: web conversations the worker ended; they go with the messages.
 
 Other tables in the database (Rasa's tracker, ``alembic_version``) are not touched: the
 revision is in the manifest, and restore migrates the target itself.
@@ -57,6 +60,14 @@ row unless ``--replace`` (the other tables, accounts included, are left as they 
 migrates the target to the backup's revision and writes every row in one transaction,
 primary keys kept, with PostgreSQL's sequences moved past them. The api's start (or
 ``python -m api.db.migrate``) then brings the database to the newest revision.
+
+Running api processes need no restart: when the target held knowledge, the restore adds
+an audit row ``restore`` numbered above every revision the target had, so each process
+sees the knowledge revision rise at its next poll (``API_KNOWLEDGE_REFRESH_S``) and
+loads the restored knowledge. (Refusing while an api runs was not chosen: api processes
+on other machines share the database and announce themselves nowhere, so "none is
+running" cannot be checked reliably; the cases and accounts are read from the database
+on every request and need nothing.)
 """
 
 from __future__ import annotations
@@ -114,6 +125,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from api.db import legacy as legacy_db
 from api.db.migrate import alembic_config, upgrade
 from api.settings import ApiSettings
+from knowledge.store import RESTORE_ACTION
 
 __all__ = [
     "BACKUP_TABLES",
@@ -128,7 +140,13 @@ __all__ = [
     "verify",
 ]
 
-BACKUP_TABLES: tuple[str, ...] = ("knowledge_entries", "knowledge_versions", "knowledge_audit", "wage_cases")
+BACKUP_TABLES: tuple[str, ...] = (
+    "knowledge_entries",
+    "knowledge_versions",
+    "knowledge_audit",
+    "staff_audit",
+    "wage_cases",
+)
 LEFT_OUT: dict[str, str] = {
     "users": "staff accounts: password hashes stay out of backup files; accounts are made again",
     "sessions": "login sessions, short-lived",
@@ -136,7 +154,10 @@ LEFT_OUT: dict[str, str] = {
     "messages": "conversations have their own retention period",
     "feedback": "ratings of messages, which are left out",
     "conversation_state": "who answers a conversation right now: live state, not history",
+    "case_lookup_failures": "failed case-status lookups, counted for an hour only",
+    "ended_conversations": "web conversations ended by the worker: they go with the messages",
 }
+AUDIT_TABLE = "knowledge_audit"
 
 FORMAT = "gongyou-zhushou-backup"
 FORMAT_VERSION = 1
@@ -675,6 +696,7 @@ def restore(
                 # Writers wait until the restore commits; readers go on seeing the old rows meanwhile.
                 quoted = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in reflected)
                 connection.execute(text(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE"))
+            seen = _highest_audit_id(connection, reflected)
             if replace:
                 for table in reversed(reflected.values()):  # the tables that refer to others first
                     connection.execute(delete(table))
@@ -690,6 +712,8 @@ def restore(
                         f"恢复后 {summary.name} 的内容和备份不一致（{rows} 行，备份里 {summary.rows} 行）："
                         "已撤销，数据库没有改动"
                     )
+            if seen:
+                _raise_knowledge_revision(connection, reflected, seen, manifest)
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection, [reflected[name] for name in names])
     except legacy_db.LegacySchemaError as exc:
@@ -697,6 +721,36 @@ def restore(
     finally:
         engine.dispose()
     return manifest
+
+
+def _highest_audit_id(connection: Connection, reflected: dict[str, Table]) -> int:
+    """The newest knowledge revision any running api process can have seen (0: no knowledge yet)."""
+    audit = reflected.get(AUDIT_TABLE)
+    return int(connection.scalar(select(func.max(audit.c.id))) or 0) if audit is not None else 0
+
+
+def _raise_knowledge_revision(
+    connection: Connection, reflected: dict[str, Table], seen: int, manifest: Manifest
+) -> None:
+    """An audit row of the restore, numbered above every revision seen before it.
+
+    Running api processes reload the knowledge only when the store's revision (its newest
+    publishing audit row) rises above the one they serve; the restored rows may stop below
+    it, and those processes would serve the replaced knowledge until restarted.
+    """
+    audit = reflected[AUDIT_TABLE]
+    restored = int(connection.scalar(select(func.max(audit.c.id))) or 0)
+    connection.execute(
+        audit.insert().values(
+            id=max(seen, restored) + 1,
+            at=datetime.now(UTC),
+            actor="backup",
+            action=RESTORE_ACTION,
+            entry_key=None,
+            version=None,
+            note=f"从备份恢复（备份于 {manifest.created_at}）",
+        )
+    )
 
 
 def _insert(connection: Connection, reflected: dict[str, Table], path: Path, manifest: Manifest) -> None:

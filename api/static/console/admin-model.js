@@ -38,6 +38,7 @@ export const ACTION_LABELS = {
   retire: "退役",
   publish: "发布",
   rollback: "回滚",
+  restore: "从备份恢复",
 };
 /** The kinds an editor may retire (the plan's own text and structure stay). */
 export const RETIRABLE = { questions: true, answer: true };
