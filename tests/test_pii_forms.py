@@ -193,3 +193,16 @@ def test_ordinary_numbers_in_context_are_left_alone(seed: int, before: str, afte
     category, sample = ordinary(random.Random(seed))
     text = before + "，" + sample + "。" + after
     assert find(text) == [], category
+
+
+# --- what the fuzzer found (tests/fuzz/targets.py: redactor) -------------------------------------
+
+
+def test_an_id_followed_by_a_digit_after_its_x_is_not_cut_out_of_the_run() -> None:
+    assert [f for f in find("号11401219900307124x2号") if f.kind == "id_card"] == []
+
+
+def test_a_card_with_zero_groups_is_not_a_list_of_amounts() -> None:
+    card = with_luhn("300000000000000009")
+    written = f"{card[:4]}．{card[4:8]}·{card[8:12]}，{card[12:16]}\u00a0{card[16:]}"
+    assert kinds(f"卡{written}号") == [("bank_card", card)]

@@ -255,9 +255,10 @@ _GROUP = re.compile(r"[0-9]+")
 
 
 def _amounts_list(written: str) -> bool:
-    """ "5500，5000，9500，9200": round amounts in a list, not a card (every group ends in 00)."""
+    """Round amounts in a list ("5500，5000，9500，9200"), not a card: every group ends in 00, and
+    none starts with 0 (an amount never does)."""
     groups = _GROUP.findall(written)
-    return len(groups) > 1 and all(g.endswith("00") for g in groups if len(g) >= 4)
+    return len(groups) > 1 and all(g.endswith("00") and g[0] != "0" for g in groups if len(g) >= 4)
 
 
 def _is_mobile(value: str) -> bool:
@@ -302,7 +303,8 @@ def _candidates(folds: list[str]) -> list[Found]:
                 for pattern, needs_separator in forms:
                     if needs_separator and not separated:
                         continue
-                    for match in pattern.finditer(folded, start, end):
+                    # end + 1: the lookahead (?![0-9]) must see what follows the run ("…124x2")
+                    for match in pattern.finditer(folded, start, end + 1):
                         written = match.group(1)
                         value = _canonical(written)
                         if kind == "mobile":
@@ -340,23 +342,19 @@ def find(text: str) -> list[Found]:
 
 
 def _widened(chosen: list[Found], losers: list[Found]) -> list[Found]:
-    """Stretch a chosen number over the digits a losing reading of it also claimed.
+    """A number of the same kind read longer over a chosen one takes its place.
 
-    "6262 7054 0964 9393 81" may pass Luhn on its first sixteen digits, and a card read as
-    eighteen digits loses to that: without this, the trailing "81" would stay in clear. A loser
-    that overlaps two chosen numbers (a card and a mobile side by side) changes nothing.
+    "6262 7054 0964 9393 81" may pass Luhn on its first sixteen digits, and the eighteen-digit
+    card (a UnionPay number failing Luhn) loses to that reading: without this, "81" would stay
+    in clear. A loser that also overlaps another chosen number changes nothing.
     """
     for loser in losers:
         hits = [i for i, c in enumerate(chosen) if c.start < loser.end and loser.start < c.end]
         if len(hits) != 1:
             continue
-        i = hits[0]
-        start, end = min(chosen[i].start, loser.start), max(chosen[i].end, loser.end)
-        before_ok = i == 0 or chosen[i - 1].end <= start
-        after_ok = i == len(chosen) - 1 or chosen[i + 1].start >= end
-        if before_ok and after_ok:
-            item = chosen[i]
-            chosen[i] = Found(item.kind, start, end, item.value)
+        item = chosen[hits[0]]
+        if item.kind == loser.kind and loser.start <= item.start and item.end <= loser.end:
+            chosen[hits[0]] = loser
     return chosen
 
 
