@@ -17,6 +17,7 @@ import re
 import xml.parsers.expat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol, TypeVar
 from xml.etree import ElementTree
 
@@ -49,8 +50,12 @@ _HALF = "0123456789"
 _FULL = "０１２３４５６７８９"
 DIGITS = frozenset(_HALF + _FULL)
 # What may join the groups of a number (ASCII and the full-width or typographic variants).
-SEPARATORS = ("\u0020", "-", "\u3000", "\u00a0", "－", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212")
-_NUMBER_CHARS = DIGITS | frozenset(SEPARATORS) | frozenset("XxＸｘ+＋")
+SEPARATORS: tuple[str, ...] = ("\u0020", "-", "\u3000", "\u00a0", "－", "\u2010", "\u2011", "\u2012", "\u2013")
+SEPARATORS += ("\u2212", ".", ",", "，", "、", "/", "／", "\t", "\n", "\r", "·", "・", "．", "。", "\\")
+# Chinese numerals as workers write a number digit by digit (幺 is 1, 两 is 2).
+NUMERALS = {"零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4"}
+NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_NUMBER_CHARS = DIGITS | frozenset(SEPARATORS) | frozenset("XxＸｘ+＋") | frozenset(NUMERALS)
 # Every half-width character a number can be written with, to its full-width twin: the
 # redactor must not tell them apart.
 _WIDEN = str.maketrans(
@@ -68,9 +73,19 @@ def written_digits(span: str) -> str:
             out.append(ch)
         elif ch in _FULL:
             out.append(_HALF[_FULL.index(ch)])
+        elif ch in NUMERALS:
+            out.append(NUMERALS[ch])
         elif ch in "XxＸｘ":
             out.append("X")
     return "".join(out)
+
+
+def _real_birth(value: str) -> bool:
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return value[:2] in pii.PROVINCES and date(1900, 1, 1) <= born <= date.today()
 
 
 def check_found(text: str, found: pii.Found) -> None:
@@ -87,13 +102,17 @@ def check_found(text: str, found: pii.Found) -> None:
     elif found.kind == "id_card":
         assert written == value, f"{span!r} is not {value}"
         if len(value) == 18:
-            assert re.fullmatch(r"[0-9]{17}[0-9X]", value) and id_check(value[:17]) == value[17], value
+            # A right check character, or a real province and birth date (a mistyped ID).
+            assert re.fullmatch(r"[0-9]{17}[0-9X]", value), value
+            assert id_check(value[:17]) == value[17] or _real_birth(value), f"not an ID number: {value}"
         else:
             assert re.fullmatch(r"[1-8][0-9]{14}", value), f"not an ID number: {value!r}"
             assert 1 <= int(value[8:10]) <= 12 and 1 <= int(value[10:12]) <= 31, f"no birth date in {value}"
     elif found.kind == "bank_card":
         assert written == value, f"{span!r} is not {value}"
-        assert re.fullmatch(r"[0-9]{16,19}", value) and luhn_ok(value), f"not a card number: {value!r}"
+        assert re.fullmatch(r"[0-9]{16,19}", value), f"not a card number: {value!r}"
+        # Luhn and an issuer's first digit, or a UnionPay number (62…) with a digit wrong.
+        assert (luhn_ok(value) and value[0] in "34569") or value.startswith("62"), f"not a card number: {value!r}"
     else:
         raise AssertionError(f"unknown kind {found.kind!r}")
 
@@ -191,7 +210,7 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
     choice = fdp.ConsumeIntInRange(0, 3)
     if choice == 0:
         value = "1" + "3456789"[fdp.ConsumeIntInRange(0, 6)] + _digits(fdp, 9)
-        shapes = ([11], [3, 4, 4], [3, 8])
+        shapes = ([11], [3, 4, 4], [4, 3, 4], [3, 8])
         return "mobile", value, _pick(fdp, _MOBILE_PREFIXES), _cut(value, _pick(fdp, shapes))
     if choice == 1:
         first = _digits(fdp, 17)
@@ -202,9 +221,11 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
         birth = _digits(fdp, 2) + f"{fdp.ConsumeIntInRange(1, 12):02d}{fdp.ConsumeIntInRange(1, 31):02d}"
         value = region + birth + _digits(fdp, 3)
         return "id_card", value, "", _cut(value, _pick(fdp, ([15], [6, 6, 3])))
-    body = _digits(fdp, fdp.ConsumeIntInRange(15, 18))
+    issuer = _pick(fdp, ("62", "4", "5", "3", "9", "60"))
+    body = issuer + _digits(fdp, fdp.ConsumeIntInRange(15, 18) - len(issuer))
     value = make_card(body)
-    return "bank_card", value, "", _cut(value, [len(value)] if fdp.ConsumeBool() else [4] * 5)
+    shape = _pick(fdp, ([len(value)], [4] * 5, [6, 13] if len(value) == 19 else [4] * 5))
+    return "bank_card", value, "", _cut(value, shape)
 
 
 def _write(fdp: Any, prefix: str, groups: list[str]) -> str:
