@@ -29,7 +29,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help venv venv-rasa lock index train validate run run-scaled chromium test test-fast lint eval bench bench-dialogue simulate \
-  bench-load intent-eval nlu-report calibrate fuzz backup restore clean
+  bench-load bench-redaction intent-eval nlu-report calibrate fuzz backup restore clean
 
 help: ## list the targets
 	@echo "工友助手 — targets:"
@@ -180,6 +180,9 @@ bench-dialogue: train ## per-turn latency over Rasa's REST channel and memory: b
 
 bench-load: index train ## 200 concurrent conversations x 20 turns, single-process and scaled setups: bench/load.py
 	RASA_MODEL=$(MODEL) $(PY) bench/load.py
+
+bench-redaction: venv ## personal numbers found in every written form, and ordinary numbers taken for one: bench/redaction.py
+	$(PY) bench/redaction.py
 
 FUZZ_RUNS ?= 300000
 fuzz: venv ## the coverage-guided fuzzer (atheris) on the redactor and the channel parsers; crashes in .cache/fuzz/
