@@ -117,6 +117,7 @@ def test_upgrade_gives_exactly_the_models_schema(database_url: str) -> None:
     assert tables_of(database_url) == {
         "alembic_version",
         "wage_cases",
+        "case_lookup_failures",
         "pii_vault",
         "messages",
         "feedback",
@@ -161,6 +162,7 @@ def test_the_comparison_notices_what_a_revision_lacks(sqlite_url: str) -> None:
     upgrade(sqlite_url, "0001")
     missing = {diff[1].name for diff in schema_differences(sqlite_url) if diff[0] == "add_table"}
     assert missing == {
+        "case_lookup_failures",
         "users",
         "sessions",
         "conversation_state",
