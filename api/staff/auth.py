@@ -21,7 +21,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AccountsDep, SettingsDep
+from api.deps import AccountsDep
 from api.settings import ApiSettings
 from api.staff.accounts import ROLE_RANK, User, has_role
 
@@ -65,11 +65,11 @@ def clear_session_cookie(response: Response, settings: ApiSettings) -> None:
     )
 
 
-async def current_user(
-    request: Request, accounts: AccountsDep, settings: SettingsDep, _: Annotated[None, Depends(json_only)]
-) -> User:
+async def current_user(request: Request, accounts: AccountsDep, _: Annotated[None, Depends(json_only)]) -> User:
     """The logged-in user; 401 without a session or when it has expired."""
-    token = session_token(request, settings)
+    # The app's settings say which cookie (a router mounted alone in a test has none: development's).
+    settings = getattr(request.app.state, "settings", None)
+    token = request.cookies.get(SECURE_SESSION_COOKIE if getattr(settings, "cookie_secure", False) else SESSION_COOKIE)
     if not token:
         raise HTTPException(status_code=401, detail="请先登录")
     user = await run_in_threadpool(accounts.user_for_token, token)
