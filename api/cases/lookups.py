@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -61,6 +61,9 @@ class LookupGuard:
             for _ in range(3):  # two processes may insert the same new key at once: count again
                 if self._count(key, moment):
                     break
+        with self.sessions() as session:  # windows long past count for nothing: the table stays small
+            session.execute(delete(LookupFailureRow).where(LookupFailureRow.window_start <= moment - self.window))
+            session.commit()
 
     def _count(self, key: str, moment: datetime) -> bool:
         with self.sessions() as session:
