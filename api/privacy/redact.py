@@ -125,7 +125,7 @@ def _canonical(folded: str) -> str:
 # --- patterns (on folded text) -----------------------------------------------------------------
 
 # A number must not be part of a longer run of digits; anything else (Chinese, letters,
-# punctuation) may touch it. Grouped forms allow one space or dash between groups.
+# punctuation) may touch it. Grouped forms allow one or two separator characters between groups.
 _NOT_AFTER_DIGIT = r"(?<![0-9])"
 _NOT_BEFORE_DIGIT = r"(?![0-9])"
 # Between groups: one or two of space, tab, new line, dot, comma, 、, slash, dash, middle dot

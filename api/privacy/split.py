@@ -12,7 +12,9 @@ mobile's 1[3-9]…, an ID's province and birth year, a card's issuer digits) is 
 once by "[号码]" (``pending``). Seven, because fewer leave at least 10,000 possible mobiles
 (the usual mask 138****5678 shows seven digits too), and amounts a worker writes (12000,
 350000) have at most six digits, so they stay. Local landline numbers (7-8 digits) never
-start with 1, and the ID and card rules need 9 digits, so a landline's tail is not pending.
+start with 1, and the ID and card rules need 9 digits, so a landline's tail is not pending;
+a card cut after its second group of four so shows its first eight digits (the issuer's and
+the product's, not the account's; PCI DSS allows the first six to be shown).
 """
 
 from __future__ import annotations
