@@ -137,7 +137,7 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	echo "    WeChat: http://$(HOST):$(PORT)/wechat   metrics: http://$(HOST):$(PORT)/metrics"; \
 	echo "    staff console: http://$(HOST):$(PORT)/console   knowledge admin: http://$(HOST):$(PORT)/console/admin"; \
 	echo "      (first account: .venv/bin/python -m api.staff create-admin NAME)"; \
-	echo "    knowledge search: curl -s -G http://$(HOST):$(PORT)/api/knowledge/search --data-urlencode 'q=公租房'"; \
+	echo "    knowledge search: curl -s http://$(HOST):$(PORT)/api/knowledge/search -H 'Content-Type: application/json' -d '{\"text\": \"公租房\"}'"; \
 	echo "    Ctrl-C stops both."; \
 	wait
 

@@ -13,7 +13,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.channels.partner_keys import parse_partner_keys, unbound_keys
+from api.partner_keys import parse_partner_keys, unbound_keys
 from knowledge.loader import PROJECT_ROOT
 from knowledge.settings import KnowledgeSettings
 
@@ -69,7 +69,7 @@ class ApiSettings(BaseSettings):
     search_per_address_per_minute: int = 30
     messages_per_address_per_minute: int = 120
     feedback_per_address_per_minute: int = 30
-    handoffs_per_address_per_minute: int = 5
+    handoffs_per_address_per_minute: int = 10
     # Fernet key for the personal data a form keeps (the contact of a wage claim); empty: a key
     # kept in .cache/pii.key is made on first use (development only).
     pii_key: str = ""
@@ -179,7 +179,7 @@ def insecure_settings(settings: ApiSettings) -> list[str]:
         problems.append("API_COOKIE_SECURE")
     # "*" lets anyone who reaches the api pick the address the login limits count.
     if "*" in split_list(settings.forwarded_allow_ips):
-        problems.append("FORWARDED_ALLOW_IPS")
+        problems.append("FORWARDED_ALLOW_IPS (the proxy's own address, never *)")
     return problems
 
 

@@ -50,9 +50,7 @@ def parse_all(system: System, texts: list[str]) -> list[dict[str, Any]]:
     out = []
     with httpx.Client(timeout=30) as client:
         for text in texts:
-            response = client.post(
-                f"{system.rasa}/model/parse", headers=system.auth(), json={"text": text}
-            )
+            response = client.post(f"{system.rasa}/model/parse", headers=system.auth(), json={"text": text})
             response.raise_for_status()
             out.append(response.json())
     return out
@@ -60,7 +58,10 @@ def parse_all(system: System, texts: list[str]) -> list[dict[str, Any]]:
 
 def topics_by_search(system: System, texts: list[str]) -> list[dict[str, Any]]:
     with httpx.Client(timeout=30) as client:
-        return [client.post(f"{system.api}/api/knowledge/topic", json={"text": t}).json() for t in texts]
+        rasa_only = {"X-Actions-Token": system.actions_token}  # the topic endpoint answers Rasa only
+        return [
+            client.post(f"{system.api}/api/knowledge/topic", json={"text": t}, headers=rasa_only).json() for t in texts
+        ]
 
 
 def explain(rows: list[dict[str, Any]], parsed: list[dict[str, Any]], searched: list[dict[str, Any]]) -> dict[str, Any]:

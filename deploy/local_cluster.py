@@ -34,6 +34,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL_DIR = PROJECT_ROOT / ".cache" / "rasa" / "models"
 START_TIMEOUT_S = 300
+# Every simulated worker here comes from 127.0.0.1: the per-address limits, made for the
+# public internet, would count them all as one client.
+LOOPBACK_CLIENTS_ENV = {
+    "API_SEARCH_PER_ADDRESS_PER_MINUTE": "1000000",
+    "API_MESSAGES_PER_ADDRESS_PER_MINUTE": "1000000",
+    "API_FEEDBACK_PER_ADDRESS_PER_MINUTE": "1000000",
+    "API_HANDOFFS_PER_ADDRESS_PER_MINUTE": "1000000",
+}
 
 
 def free_port() -> int:
@@ -164,6 +172,7 @@ class Cluster:
             # A replica that crashes leaves its conversations' locks in Redis until they expire
             # (Rasa's default: 60 s). A turn takes seconds and the api gives up after 10 s.
             "TICKET_LOCK_LIFETIME": "20",
+            **LOOPBACK_CLIENTS_ENV,
             **self.extra_env,
         }
 

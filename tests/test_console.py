@@ -67,8 +67,9 @@ def worker(client: TestClient, text: str, session: str = "worker-0001") -> Any:
 
 
 def test_the_console_needs_a_signed_in_staff_member(app_client: TestClient) -> None:
-    for path in ("/api/console/queue", "/api/console/conversations", "/api/console/cases", "/api/console/search?q=x"):
+    for path in ("/api/console/queue", "/api/console/conversations", "/api/console/cases"):
         assert app_client.get(path).status_code == 401, path
+    assert app_client.post("/api/console/search", json={"text": "x"}).status_code == 401
 
 
 def test_handoff_takeover_reply_and_release(app_client: TestClient, rasa: RasaStandIn) -> None:
@@ -146,10 +147,54 @@ def test_cases_list_filter_and_status_change_seen_by_the_worker(app_client: Test
 
 def test_hit_testing_is_the_bots_own_search(app_client: TestClient, standin_searcher: Searcher) -> None:
     sign_in(app_client, "wang", "wang-password-1")
-    hits = app_client.get("/api/console/search", params={"q": "老板欠我三个月工资不给怎么办"}).json()["hits"]
+    hits = app_client.post("/api/console/search", json={"text": "老板欠我三个月工资不给怎么办"}).json()["hits"]
     expected = standin_searcher.search("老板欠我三个月工资不给怎么办", 5).hits
     assert [(h["items"], round(h["score"], 4)) for h in hits] == [(h.items, round(h.score, 4)) for h in expected]
     assert 3 in hits[0]["items"] and hits[0]["quotes"]
+
+
+def test_hit_testing_takes_the_question_in_a_json_body_only(app_client: TestClient) -> None:
+    sign_in(app_client, "wang", "wang-password-1")
+    # In a URL the question would reach access logs and the browser's history.
+    assert app_client.get("/api/console/search", params={"q": "老板欠我工资"}).status_code == 405
+    form = app_client.post("/api/console/search", content=b"text=x", headers={"content-type": "text/plain"})
+    assert form.status_code == 415  # the staff JSON-only rule against cross-site forms
+
+
+def test_the_queue_comes_in_pages_oldest_request_first(app_client: TestClient) -> None:
+    sessions = [f"queued-{n:04d}" for n in range(5)]
+    for session in sessions:
+        worker(app_client, "转人工", session=session)
+    sign_in(app_client, "wang", "wang-password-1")
+    assert app_client.post(f"/api/console/conversations/web:{sessions[1]}/take", headers=JSON).status_code == 200
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        page = app_client.get("/api/console/queue", params={"limit": 2, "offset": offset}).json()
+        assert (page["total"], page["waiting"], page["limit"], page["offset"]) == (5, 4, 2, offset)
+        seen += [item["id"] for item in page["items"]]
+    assert seen == [f"web:{s}" for s in sessions]  # each once, in the order the workers asked
+    assert app_client.get("/api/console/queue", params={"limit": 500}).status_code == 422
+
+
+def test_asking_for_a_person_from_many_fresh_sessions_does_not_fill_the_queue(
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn
+) -> None:
+    settings = settings_for(tmp_path, rasa.url, handoffs_per_address_per_minute=3)
+    app = create_app(settings, standin_searcher)
+    with TestClient(app) as client:
+        client.app.state.container.accounts.create_user("wang", "wang-password-1", "staff")  # type: ignore[attr-defined]
+        answers = [worker(client, "转人工", session=f"flood-{n:04d}") for n in range(10)]
+        assert [a["handoff"] for a in answers] == [True] * 3 + [False] * 7
+        assert "转人工的人太多" in answers[-1]["replies"][-1]["text"]
+        # A worker elsewhere still reaches a person.
+        elsewhere = TestClient(app, client=("198.51.100.7", 40000))
+        assert worker(elsewhere, "转人工", session="elsewhere-0001")["handoff"] is True
+        sign_in(client, "wang", "wang-password-1")
+        queue = client.get("/api/console/queue").json()
+        assert queue["total"] == 4 and [q["id"] for q in queue["items"]][-1] == "web:elsewhere-0001"
+        # The one already waiting asks again: still in the queue, in its place, not refused.
+        assert worker(client, "转人工", session="flood-0000")["handoff"] is True
+        assert client.get("/api/console/queue").json()["items"][0]["id"] == "web:flood-0000"
 
 
 # ---------- the Chinese names of the codes (fast: no model, only the console's router) ----------

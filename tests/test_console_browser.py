@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, ViewportSize, expect
 
 from api.cases.store import CaseStore, WageIntake
+from api.handoff.store import HandoffStore
 from api.middleware import CONTENT_SECURITY_POLICY
 from tests.support.browser import PROJECT, chromium_browser, create_user, get, post_json, running_api
 from tests.support.standins import RasaStandIn
@@ -584,3 +585,35 @@ def test_on_a_phone_the_console_fits_the_screen(browser: Browser, server: str) -
         expect(page.locator("#gc-tab-quality")).to_have_attribute("aria-selected", "true")
     finally:
         phone.close()
+
+
+def test_a_long_queue_is_shown_in_pages_oldest_first(
+    context: BrowserContext, rasa: RasaStandIn, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Anyone may ask for a person: a queue longer than a page is paged, and the tab counts all of it."""
+    folder = tmp_path_factory.mktemp("long-queue")
+    url = f"sqlite:///{folder / 'api.db'}"
+    create_user(url, STAFF, STAFF_PASSWORD)
+    handoffs = HandoffStore(url)
+    asking = [f"web:long-queue-{n:04d}" for n in range(57)]
+    for conversation in asking:  # in this order: the oldest request first
+        handoffs.request(conversation, "web", "worker_asked")
+    with running_api(tmp_path_factory.mktemp("long-queue-api"), rasa.url, url) as server:
+        login = context.request.post(server + "/api/auth/login", data={"username": STAFF, "password": STAFF_PASSWORD})
+        assert login.ok, login.text()
+        page = Watched(context.new_page())
+        opened = open_console(page, server)
+        rows = opened.locator("#gc-queue-list .gc-item")
+        expect(rows).to_have_count(50)
+        expect(rows.first).to_have_attribute("data-key", asking[0])
+        expect(opened.locator("#gc-queue-range")).to_have_text("第 1–50 条，共 57 条")
+        expect(opened.locator("#gc-queue-count")).to_have_text("57")
+        expect(opened.locator("#gc-queue-prev")).to_be_disabled()
+        opened.locator("#gc-queue-next").click()
+        expect(rows).to_have_count(7)
+        expect(rows.last).to_have_attribute("data-key", asking[-1])
+        expect(opened.locator("#gc-queue-range")).to_have_text("第 51–57 条，共 57 条")
+        expect(opened.locator("#gc-queue-next")).to_be_disabled()
+        opened.locator("#gc-queue-prev").click()
+        expect(rows.first).to_have_attribute("data-key", asking[0])
+        assert page.errors == [], page.errors

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
-from api.channels.partner_keys import BadPartnerKeys
 from api.conversations.history import StoredMessage
 from api.conversations.rasa_client import replica_for
 from api.main import create_app
+from api.partner_keys import BadPartnerKeys
 from knowledge.search import Searcher
 from tests.support.settings import CITATION, settings_for
 from tests.support.standins import RasaStandIn
@@ -183,6 +184,36 @@ def test_feedback_only_on_the_sessions_own_answers(client: TestClient) -> None:
     assert other.status_code == 404
     bad = client.post("/api/web/feedback", json={"session_id": "session-0001", "reply_id": reply_id, "rating": "meh"})
     assert bad.status_code == 422
+
+
+def test_a_vote_on_a_reply_counts_once_and_can_be_changed(client: TestClient) -> None:
+    reply_id = send(client, "欠薪").json()["replies"][0]["id"]
+    vote = {"session_id": "session-0001", "reply_id": reply_id}
+    for _ in range(5):
+        assert client.post("/api/web/feedback", json={**vote, "rating": "down"}).status_code == 204
+    assert client.post("/api/web/feedback", json={**vote, "rating": "up"}).status_code == 204
+    engine = client.app.state.container.history.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        votes = connection.execute(text("SELECT rating FROM feedback WHERE message_id = :m"), {"m": reply_id}).all()
+    assert [v[0] for v in votes] == ["up"]  # one vote, the latest, not five downs and an up
+
+
+def test_messages_and_votes_are_limited_per_address_too(
+    tmp_path: Path, standin_searcher: Searcher, rasa: RasaStandIn
+) -> None:
+    settings = settings_for(tmp_path, rasa.url, messages_per_address_per_minute=4, feedback_per_address_per_minute=2)
+    app = create_app(settings, searcher=standin_searcher)
+    with TestClient(app) as client:
+        # Fresh session ids are free to make: the address is counted as well.
+        codes = [send(client, "欠薪", session=f"fresh-{n:04d}").status_code for n in range(6)]
+        assert codes == [200] * 4 + [429] * 2
+        refused = send(client, "欠薪", session="fresh-0099")
+        assert "请稍等" in refused.json()["detail"] and 1 <= int(refused.headers["retry-after"]) <= 60
+        elsewhere = TestClient(app, client=("198.51.100.7", 40000))
+        reply_id = send(elsewhere, "欠薪", session="other-0001").json()["replies"][0]["id"]
+        vote = {"session_id": "other-0001", "reply_id": reply_id, "rating": "up"}
+        votes = [elsewhere.post("/api/web/feedback", json=vote).status_code for _ in range(3)]
+        assert votes == [204, 204, 429]
 
 
 def test_partner_channel_needs_its_key(client: TestClient, rasa: RasaStandIn) -> None:

@@ -6,11 +6,18 @@ partner system with an API key) and so in how a request is verified.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+from datetime import datetime
 from typing import Any
 
-from api.channels.partner_keys import RESERVED_SOURCES
-from api.conversations.turn import BadPayload, Conversations, Inbound, RateLimited, Turn
+from api.conversations.limits import Limits
+from api.conversations.turn import BadPayload, Conversations, Inbound, RateLimited, Reply, Turn
+from api.handoff.store import WAITING, HandoffStore
+from api.partner_keys import RESERVED_SOURCES
+
+# A request for a person over its address's limit (limit_new_handoff).
+HANDOFF_BUSY = "现在从您所在的网络转人工的人太多了，这次没有转成。请过几分钟再试；急事请拨打 12333。"
 
 
 class Refused(Exception):
@@ -47,6 +54,33 @@ def parse_web(session_id: str, text: str, payload: str, title: str) -> Inbound:
 
 def parse_partner(source: str, user_id: str, text: str, payload: str) -> Inbound:
     return Inbound(channel=source, sender=user_id, text=text, payload=payload)
+
+
+async def limit_new_handoff(
+    answer: dict[str, Any],
+    conversation: str,
+    since: datetime,
+    handoffs: HandoffStore,
+    limits: Limits,
+    address: str,
+    per_minute: int,
+) -> None:
+    """A request for a person made in this turn counts against its address's limit.
+
+    Over the limit it leaves the queue at once and the worker is told, so that 转人工 from
+    many fresh session ids cannot fill the staff's queue. A conversation already waiting or
+    with a person is not a new request and counts for nothing.
+    """
+    if not answer.get("handoff"):
+        return
+    state = await asyncio.to_thread(handoffs.get, conversation)
+    if state is None or state.status != WAITING or state.requested_at is None or state.requested_at < since:
+        return
+    if await limits.allow(f"address:handoff:{address}", per_minute):
+        return
+    if await asyncio.to_thread(handoffs.withdraw, conversation, since):
+        answer["handoff"] = False
+        answer["replies"].append(Reply(HANDOFF_BUSY).to_json())
 
 
 def render(turn: Turn) -> dict[str, Any]:

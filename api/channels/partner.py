@@ -1,7 +1,7 @@
 """The generic JSON channel for other systems (WeCom or DingTalk bridges, a hotline system).
 
 Authenticated with an API key in ``X-API-Key`` (API_CHANNEL_API_KEYS), each key bound to the
-sources it may speak for (api/channels/partner_keys.py); the answers are the web channel's,
+sources it may speak for (api/partner_keys.py); the answers are the web channel's,
 so a bridge renders citations and buttons its own way.
 """
 

@@ -1,21 +1,24 @@
 """The web channel: what the widget (and tests) talk to.
 
-Sessions are random ids the page makes and keeps; the api never uses the IP.
+Sessions are random ids the page makes and keeps; the client's address is used only to count
+requests (api/address_limits.py), never stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
+from api.address_limits import client_address, per_address
 from api.channels import json_api
 from api.channels.schemas import HistoryOut
 from api.channels.schemas import MessagesOut as MessagesOut  # re-exported: tests/fuzz validates answers with it
 from api.conversations.turn import PAYLOAD_PATTERN
-from api.deps import ConversationsDep, WebSessionsDep
+from api.deps import ConversationsDep, HandoffsDep, LimitsDep, SettingsDep, WebSessionsDep
 from api.errors import documented
 
 router = APIRouter(prefix="/api/web", tags=["web"])
@@ -48,16 +51,34 @@ class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
 
 
-@router.post("/messages", response_model=MessagesOut, responses=documented(400, 410, 413, 429))
-async def post_message(conversations: ConversationsDep, sessions: WebSessionsDep, body: MessageIn) -> Any:
+@router.post(
+    "/messages",
+    response_model=MessagesOut,
+    responses=documented(400, 410, 413, 429),
+    # Per address as well as per session: fresh session ids are free to make.
+    dependencies=[per_address("messages", "messages_per_address_per_minute")],
+)
+async def post_message(
+    request: Request,
+    conversations: ConversationsDep,
+    sessions: WebSessionsDep,
+    handoffs: HandoffsDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    body: MessageIn,
+) -> Any:
     inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
     # A closed id (shared phone) must not reach its old Rasa conversation and resume the wage form.
     if await asyncio.to_thread(sessions.is_over, inbound.conversation):
         raise HTTPException(status_code=410, detail=SESSION_OVER)
+    started = datetime.now(UTC)
     try:
-        return await json_api.answer(conversations, inbound)
+        answer = await json_api.answer(conversations, inbound)
     except json_api.Refused as exc:
         raise HTTPException(status_code=exc.status, detail=exc.detail) from None
+    address, per_minute = client_address(request), settings.handoffs_per_address_per_minute
+    await json_api.limit_new_handoff(answer, inbound.conversation, started, handoffs, limits, address, per_minute)
+    return answer
 
 
 class EndIn(BaseModel):
@@ -83,7 +104,12 @@ async def end(sessions: WebSessionsDep, body: EndIn) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/feedback", status_code=204, responses=documented(404, 413))
+@router.post(
+    "/feedback",
+    status_code=204,
+    responses=documented(404, 413, 429),
+    dependencies=[per_address("feedback", "feedback_per_address_per_minute")],
+)
 async def feedback(conversations: ConversationsDep, body: FeedbackIn) -> Response:
     if not await conversations.feedback(f"web:{body.session_id}", body.reply_id, body.rating):
         raise HTTPException(status_code=404, detail="没有找到这条回答")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.db.base import Base, UtcDateTime
@@ -40,7 +41,8 @@ class FeedbackRow(Base):
     __tablename__ = "feedback"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    # One vote per reply (migration 0008): a second vote changes the first.
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True, unique=True)
     rating: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -123,7 +125,10 @@ class History:
         return first, last
 
     def add_feedback(self, conversation: str, message_id: str, rating: str) -> bool:
-        """False when the message is not a bot reply of this conversation."""
+        """The worker's vote on a reply: one per reply, a new vote replaces the old one.
+
+        False when the message is not a bot reply of this conversation.
+        """
         with self.sessions() as session:
             row = session.scalar(
                 select(MessageRow).where(
@@ -132,8 +137,22 @@ class History:
             )
             if row is None:
                 return False
-            session.add(FeedbackRow(message_id=message_id, rating=rating, created_at=datetime.now(UTC)))
-            session.commit()
+            now = datetime.now(UTC)
+            changed = session.execute(
+                update(FeedbackRow).where(FeedbackRow.message_id == message_id).values(rating=rating, created_at=now)
+            )
+            if not getattr(changed, "rowcount", 0):
+                session.add(FeedbackRow(message_id=message_id, rating=rating, created_at=now))
+            try:
+                session.commit()
+            except IntegrityError:  # two first votes at once: the other one is stored, this one changes it
+                session.rollback()
+                session.execute(
+                    update(FeedbackRow)
+                    .where(FeedbackRow.message_id == message_id)
+                    .values(rating=rating, created_at=now)
+                )
+                session.commit()
             return True
 
     def purge_before(self, retention_days: int, now: datetime | None = None) -> int:

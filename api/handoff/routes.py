@@ -26,9 +26,10 @@ from api.handoff.schemas import (
     ConversationOut,
     ConversationState,
     LabelsOut,
+    QueueOut,
     ReplySent,
 )
-from api.handoff.store import TakenByOther
+from api.handoff.store import QUEUE_PAGE, TakenByOther
 from api.knowledge_admin.schemas import SearchOut
 from api.staff.auth import StaffUser
 from knowledge.search import MAX_TOP_K
@@ -44,9 +45,23 @@ async def labels(user: StaffUser) -> LabelsOut:
 
 
 @router.get("/queue", responses=AUTH_ERRORS)
-async def queue(user: StaffUser, handoffs: HandoffsDep) -> ConversationList:
-    states = await run_in_threadpool(handoffs.queue)
-    return ConversationList.model_validate({"items": [s.to_json() for s in states]})
+async def queue(
+    user: StaffUser,
+    handoffs: HandoffsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = QUEUE_PAGE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QueueOut:
+    """A page of the queue, oldest request first, with the whole queue's counts."""
+    page = await run_in_threadpool(handoffs.queue, limit, offset)
+    return QueueOut.model_validate(
+        {
+            "items": [s.to_json() for s in page.items],
+            "total": page.total,
+            "waiting": page.waiting,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
 
 
 @router.get("/conversations", responses=AUTH_ERRORS)
@@ -123,15 +138,18 @@ async def release(user: StaffUser, handoffs: HandoffsDep, conversation_id: str) 
     return ConversationState.model_validate(state.to_json())
 
 
-@router.get("/search", responses=AUTH_ERRORS)
-async def search(
-    user: StaffUser,
-    searcher: SearcherDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000)],
-    top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 5,
-) -> SearchOut:
-    """Hit testing: exactly the bot's search, with its scores and evidence."""
-    result = await run_in_threadpool(searcher.search, q, top_k)
+class HitTestIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="the question to test")
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
+
+
+@router.post("/search", responses=documented(401, 403, 415))
+async def search(user: StaffUser, searcher: SearcherDep, body: HitTestIn) -> SearchOut:
+    """Hit testing: exactly the bot's search, with its scores and evidence.
+
+    POST with a JSON body: the question never appears in a URL or an access log.
+    """
+    result = await run_in_threadpool(searcher.search, body.text, body.top_k)
     return SearchOut.model_validate(result.to_json())
 
 

@@ -39,6 +39,16 @@ class ConversationList(BaseModel):
     items: list[ConversationState]
 
 
+class QueueOut(BaseModel):
+    """One page of the handoff queue, oldest request first."""
+
+    items: list[ConversationState]
+    total: int = Field(description="waiting and taken conversations in the whole queue")
+    waiting: int = Field(description="of those, the ones nobody has taken yet")
+    limit: int
+    offset: int
+
+
 class TranscriptMessage(BaseModel):
     """One stored message (StoredMessage.to_json) with the bot's evidence for it."""
 

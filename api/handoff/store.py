@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, delete, select
+from sqlalchemy import String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.db.base import Base, UtcDateTime
@@ -82,6 +82,16 @@ def _state(row: StateRow) -> State:
     )
 
 
+QUEUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[State]
+    total: int  # waiting and taken, on every page
+    waiting: int  # of those, waiting for a person
+
+
 class HandoffStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
@@ -124,6 +134,19 @@ class HandoffStore:
                 row.status, row.reason = WAITING, reason[:40]
             session.commit()
 
+    def withdraw(self, conversation: str, since: datetime) -> bool:
+        """Take back a request for a person made at ``since`` or later that nobody has taken yet.
+
+        For a request over its address's limit: it leaves the queue at once. True if withdrawn.
+        """
+        with self.sessions() as session:
+            row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
+            if row is None or row.status != WAITING or row.requested_at is None or row.requested_at < since:
+                return False
+            row.status, row.reason, row.requested_at = BOT, "", None
+            session.commit()
+            return True
+
     def take(self, conversation: str, who: str) -> State:
         with self.sessions() as session:
             row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
@@ -146,13 +169,29 @@ class HandoffStore:
             session.commit()
             return _state(row)
 
-    def queue(self) -> list[State]:
-        """Waiting and taken conversations, the oldest request first."""
+    def queue(self, limit: int = QUEUE_PAGE, offset: int = 0) -> QueuePage:
+        """One page of the waiting and taken conversations, the oldest request first, with the counts.
+
+        Paged: anyone can ask for a person, so the queue may be long; the console shows a page.
+        """
+        queued = StateRow.status.in_([WAITING, STAFF])
         with self.sessions() as session:
             rows = session.scalars(
-                select(StateRow).where(StateRow.status.in_([WAITING, STAFF])).order_by(StateRow.requested_at)
+                select(StateRow)
+                .where(queued)
+                # The conversation breaks ties, so that pages neither repeat nor skip a row.
+                .order_by(StateRow.requested_at, StateRow.conversation)
+                .limit(limit)
+                .offset(offset)
             ).all()
-            return [_state(r) for r in rows]
+            counts = dict(
+                session.execute(select(StateRow.status, func.count()).where(queued).group_by(StateRow.status)).all()
+            )
+        return QueuePage(
+            items=[_state(r) for r in rows],
+            total=sum(int(n) for n in counts.values()),
+            waiting=int(counts.get(WAITING, 0)),
+        )
 
     def recent(self, channel: str = "", status: str = "", limit: int = 50, topic: str = "") -> list[State]:
         with self.sessions() as session:

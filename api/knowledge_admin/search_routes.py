@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 
+from api.address_limits import per_address
 from api.deps import SearcherDep, SettingsDep
 from api.errors import documented
 from api.knowledge_admin.schemas import ItemOut, SearchOut, TopicCandidate, TopicOut
@@ -31,18 +33,13 @@ def _search(searcher: LiveSearcher, settings: ApiSettings, text: str, top_k: int
     return SearchOut.model_validate(searcher.search(text, top_k=top_k).to_json())
 
 
-@router.get("/search", responses=documented(400, 503))
-def search_get(
-    searcher: SearcherDep,
-    settings: SettingsDep,
-    q: Annotated[str, Query(description="the question")],
-    top_k: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 3,
-) -> SearchOut:
-    return _search(searcher, settings, q, top_k)
-
-
-@router.post("/search", responses=documented(400, 413, 503))
-def search_post(searcher: SearcherDep, settings: SettingsDep, body: SearchRequest) -> SearchOut:
+@router.post(
+    "/search",
+    responses=documented(400, 413, 429, 503),
+    dependencies=[per_address("search", "search_per_address_per_minute")],
+)
+def search(searcher: SearcherDep, settings: SettingsDep, body: SearchRequest) -> SearchOut:
+    """POST only: a question in a URL would end up in access logs and browser histories."""
     return _search(searcher, settings, body.text, body.top_k)
 
 
@@ -50,11 +47,21 @@ class TopicRequest(BaseModel):
     text: str = Field(description="the worker's message")
 
 
-@router.post("/topic", responses=documented(413, 503))
+def rasa_only(settings: SettingsDep, x_actions_token: Annotated[str | None, Header()] = None) -> None:
+    """Only Rasa asks for topics: it sends the actions' token (API_ACTIONS_TOKEN), as for /webhook."""
+    expected = settings.actions_token
+    if not expected:
+        raise HTTPException(status_code=503, detail="the topic endpoint has no token configured")
+    if not x_actions_token or not hmac.compare_digest(x_actions_token.encode(), expected.encode()):
+        raise HTTPException(status_code=401, detail="actions token missing or wrong")
+
+
+@router.post("/topic", responses=documented(401, 413, 503), dependencies=[Depends(rasa_only)])
 def topic(live: SearcherDep, settings: SettingsDep, body: TopicRequest) -> TopicOut:
     """The bot's intent for a message by knowledge search: Rasa's KnowledgeIntentClassifier asks here.
 
-    POST, so that the worker's words never appear in a URL or an access log.
+    POST, so that the worker's words never appear in a URL or an access log. Not for the public:
+    it runs the model for every call, so it needs the token Rasa has (X-Actions-Token).
     """
     limit = settings.max_question_chars
     # One version of the knowledge for the whole request, even if a publish swaps it meanwhile.

@@ -1,7 +1,7 @@
 """KnowledgeIntentClassifier: a Rasa NLU component that asks knowledge search for the topic.
 
 Runs in Rasa's environment (Python 3.10) and reaches the api over loopback HTTP
-(KNOWLEDGE_TOPIC_URL). Knowledge search — normalisation of pinyin and typos, the
+(KNOWLEDGE_TOPIC_URL, with API_ACTIONS_TOKEN in X-Actions-Token). Knowledge search — normalisation of pinyin and typos, the
 office's phrasings, a calibrated scope check — names the topic of a policy question
 more reliably than DIET alone (measured in the README), so:
 - a topic question that search places in scope gets search's topic;
@@ -97,6 +97,8 @@ class KnowledgeIntentClassifier(GraphComponent, IntentClassifier):
         self.config = config
         self.url = os.environ.get("KNOWLEDGE_TOPIC_URL", "")
         self.session = requests.Session()
+        # The api answers topics for Rasa only: the actions' token, which Rasa has for endpoints.yml.
+        self.session.headers["X-Actions-Token"] = os.environ.get("API_ACTIONS_TOKEN", "")
 
     @classmethod
     def create(

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from deploy.local_cluster import LOOPBACK_CLIENTS_ENV
 from tests.support.standins import STANDIN_JWT_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,6 +93,7 @@ def running_api(
         "API_PII_KEY_FILE": str(folder / "pii.key"),
         "API_REDIS_URL": "",
         "API_RASA_JWT_SECRET": STANDIN_JWT_SECRET,
+        **LOOPBACK_CLIENTS_ENV,
     }
     log_path = folder / "server.log"
     with log_path.open("wb") as log:

@@ -20,7 +20,7 @@ import httpx
 
 from api.conversations.rasa_auth import mint
 from api.conversations.rasa_client import REST_PATH
-from deploy.local_cluster import RASA_BIN, free_port, newest_model
+from deploy.local_cluster import LOOPBACK_CLIENTS_ENV, RASA_BIN, free_port, newest_model
 from knowledge.loader import PROJECT_ROOT
 
 START_TIMEOUT_S = 240
@@ -66,6 +66,7 @@ class System:
             "API_WECHAT_APP_ID": "wx0123456789abcdef",
             "API_WECHAT_APP_SECRET": "app-secret-1",
             "API_WECHAT_API_BASE": "http://127.0.0.1:9",
+            **LOOPBACK_CLIENTS_ENV,
             **self.extra_env,
         }
 

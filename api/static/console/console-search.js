@@ -67,7 +67,8 @@ export function createSearch(app) {
     summary.className = "gc-summary";
     summary.textContent = "正在检索…";
     app
-      .call("GET", "/api/console/search?q=" + encodeURIComponent(question))
+      // POST: the question stays out of URLs and access logs.
+      .call("POST", "/api/console/search", { text: question })
       .then(render)
       .catch((err) => {
         summary.textContent = "";

@@ -1,4 +1,4 @@
-"""The partner channel's API keys, each bound to the sources it may speak for.
+"""The partner channel's API keys, each bound to the sources it may speak for (read by the settings).
 
 API_CHANNEL_API_KEYS="key1:wecom|dingtalk,key2:hotline": a key is accepted for its own
 sources only, so a WeCom bridge cannot post as the hotline system, and no key can post
