@@ -206,3 +206,19 @@ def test_a_card_with_zero_groups_is_not_a_list_of_amounts() -> None:
     card = with_luhn("300000000000000009")
     written = f"{card[:4]}．{card[4:8]}·{card[8:12]}，{card[12:16]}\u00a0{card[16:]}"
     assert kinds(f"卡{written}号") == [("bank_card", card)]
+
+
+# --- what the bench found (bench/redaction.py --n 20000) -----------------------------------------
+
+
+def test_a_mistyped_id_ending_in_x_is_not_a_card_and_an_x() -> None:
+    # Its first 17 digits pass Luhn and start with 4, like a Visa card; the X makes it an ID.
+    first17 = next(f"4101051955051{n:04d}" for n in range(10_000) if luhn_ok(f"4101051955051{n:04d}"))
+    assert id_check(first17) != "X" and first17[0] == "4"
+    wrong = first17 + "X"
+    assert kinds(f"身份证{wrong}号") == [("id_card", wrong)]
+
+
+def test_a_card_printed_six_and_thirteen_ending_in_00_is_no_list_of_amounts() -> None:
+    card = "626200" + "5188916599300"
+    assert kinds(f"卡号{card[:6]}，{card[6:]}") == [("bank_card", card)]

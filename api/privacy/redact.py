@@ -226,6 +226,10 @@ def _is_mistyped_id(value: str) -> bool:
     return date(1900, 1, 1) <= born <= date.today()
 
 
+def _is_mistyped_id_with_x(value: str) -> bool:
+    return value.endswith("X") and _is_mistyped_id(value)
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -258,7 +262,7 @@ def _amounts_list(written: str) -> bool:
     """Round amounts in a list ("5500，5000，9500，9200"), not a card: every group ends in 00, and
     none starts with 0 (an amount never does)."""
     groups = _GROUP.findall(written)
-    return len(groups) > 1 and all(g.endswith("00") and g[0] != "0" for g in groups if len(g) >= 4)
+    return len(groups) > 1 and all(g.endswith("00") and g[0] != "0" and len(g) <= 6 for g in groups if len(g) >= 4)
 
 
 def _is_mobile(value: str) -> bool:
@@ -271,9 +275,10 @@ def _is_mobile(value: str) -> bool:
 _Check = tuple[int, Callable[[str], bool]]
 _RULES: tuple[tuple[Kind, int, tuple[_Form, ...], tuple[_Check, ...]], ...] = (
     # kind, fewest digits, forms, checks
-    ("id_card", 15, _ID_FORMS, ((0, _is_id), (2, _is_mistyped_id))),
-    ("bank_card", 16, _CARD_FORMS, ((1, _is_card), (4, _is_mistyped_card))),
-    ("mobile", 11, _MOBILE_FORMS, ((3, _is_mobile),)),
+    # A mistyped ID ending in X beats a card: no card has an X, and its first 17 digits pass Luhn 1 in 10.
+    ("id_card", 15, _ID_FORMS, ((0, _is_id), (1, _is_mistyped_id_with_x), (3, _is_mistyped_id))),
+    ("bank_card", 16, _CARD_FORMS, ((2, _is_card), (5, _is_mistyped_card))),
+    ("mobile", 11, _MOBILE_FORMS, ((4, _is_mobile),)),
 )
 
 # A run of digits and separators (with a leading + and a trailing X): no number spans two runs,
