@@ -7,8 +7,10 @@ Fast: parses files and runs two validators from the environment's bin directory
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -497,6 +499,64 @@ def test_nginx_balances_over_the_apis_and_keeps_the_actions_inside() -> None:
         url = urlsplit(compose_env(rasa)["RASA_ACTION_ENDPOINT"])
         if url.hostname == "lb":
             assert url.port not in published, f"{name} calls the actions through a published port"
+
+
+def nginx_locations(server: str) -> dict[str, str]:
+    """Each `location … { … }` of a server block by its match (e.g. "/api/web/", "= /wechat")."""
+    return {m[0].strip(): m[1] for m in re.findall(r"(?m)^\s*location\s+([^{]+)\{([^}]*)\}", server)}
+
+
+def test_nginx_logs_paths_without_queries() -> None:
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    formats = {name: "".join(parts) for name, parts in re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", conf)}
+    used = re.findall(r"(?m)^\s*access_log\s+(\S+)(?:\s+(\w+))?\s*;", conf)
+    # nginx's default format ("combined") logs $request: the whole request line, query and all.
+    assert used and all(name in formats for _, name in used), used
+    for _, name in used:
+        assert "$uri" in formats[name], name
+        assert not re.search(r"\$(request\b|request_uri|args|query_string|arg_)", formats[name]), name
+
+
+def test_nginx_limits_each_address_and_hides_the_topic_lookup() -> None:
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    zones = dict(re.findall(r"limit_req_zone\s+\$binary_remote_addr\s+zone=(\w+):\w+\s+rate=(\d+r/[sm]);", conf))
+    assert re.search(r"(?m)^\s*limit_req_status 429;", conf)
+    published = {int(str(p).rsplit(":", 1)[-1]) for p in compose_services()["lb"]["ports"]}
+    for port in published:
+        locations = nginx_locations(nginx_servers(conf)[port])
+        for match, zone in (
+            ("/api/web/", "web"),
+            ("/api/knowledge/", "knowledge"),
+            ("= /api/auth/login", "login"),
+            ("= /wechat", "wechat"),
+        ):
+            assert zone in zones, zone
+            assert re.search(rf"limit_req zone={zone} burst=\d+ nodelay;", locations[match]), match
+            assert "proxy_pass http://api;" in locations[match], match
+        assert "return 404;" in locations["= /api/knowledge/topic"]
+
+
+def test_nginx_accepts_its_config(tmp_path: Path) -> None:
+    """nginx -t on the config, where an nginx is installed (the image's is checked when compose builds)."""
+    nginx = os.environ.get("NGINX_BIN") or shutil.which("nginx")
+    if not nginx:
+        pytest.skip("no nginx here; the config's content is checked by the tests above")
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    # Older nginx lacks `resolve` on upstream servers, and compose's names do not resolve here.
+    conf = re.sub(r"(?m)^(\s*server\s+)api-\d+:\d+ resolve", r"\g<1>127.0.0.1:8000", conf)
+    # A distribution's nginx keeps its temporary files under /var/lib/nginx, which may not exist.
+    temp = " ".join(
+        f"{kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf = conf.replace("http {", "http {\n    " + temp, 1)
+    (tmp_path / "nginx.conf").write_text(conf, encoding="utf-8")
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 # ---- hardening ---------------------------------------------------------------------------
