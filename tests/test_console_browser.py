@@ -491,6 +491,7 @@ def test_every_page_loads_its_modules_without_errors_or_csp_violations(
         (STAFF, "/console", "#gc-main"),
         (STAFF, "/console#quality/7", "#gc-quality-charts figure svg >> nth=3"),
         (EDITOR, "/console/admin", "#ga-main"),
+        (STAFF, "/console/accounts", "#gk-main"),
         (EDITOR, "/console/admin/answers/new?question=" + quote("工地不给结工资"), "#ga-f-questions"),
     )
     for who, path, shown in pages:
