@@ -32,6 +32,7 @@ from api.conversations.limits import Limits
 from api.main import create_app
 from api.settings import ApiSettings, InsecureSettings
 from api.staff.login_limits import LoginLimits
+from api.staff.passwords import PasswordChecks
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.support.browser import create_user, running_api
@@ -203,10 +204,13 @@ def app_client(tmp_path: Path, searcher: Searcher, **extra: Any) -> TestClient:
     return TestClient(create_app(settings, searcher=searcher))
 
 
-def gate(client: TestClient, *usernames: str) -> GatedHasher:
+def gate(client: TestClient, *usernames: str, slots: int | None = None) -> GatedHasher:
+    """The app's hasher made a GatedHasher; ``slots`` widens the bound on checks (when another thing is tested)."""
     hasher = GatedHasher()
     accounts = client.app.state.container.accounts  # type: ignore[attr-defined]
     accounts.hasher = hasher
+    if slots is not None:
+        accounts.checks = PasswordChecks(slots)
     for name in usernames:
         accounts.create_user(name, PASSWORD, "staff")
     return hasher
@@ -224,8 +228,8 @@ def wait_until(check: Any, timeout_s: float = 10.0) -> None:
 
 
 def test_a_burst_of_fifty_logins_gets_only_five_passwords_checked(tmp_path: Path, standin_searcher: Searcher) -> None:
-    with app_client(tmp_path, standin_searcher, login_failures_per_minute=5, password_checks=8) as client:
-        hasher = gate(client, "target")
+    with app_client(tmp_path, standin_searcher, login_failures_per_minute=5) as client:
+        hasher = gate(client, "target", slots=10)
         hasher.gate.clear()
         with ThreadPoolExecutor(max_workers=50) as pool:
             futures = [pool.submit(post_login, client, "target", f"guess {n}") for n in range(50)]
@@ -240,8 +244,8 @@ def test_a_burst_of_fifty_logins_gets_only_five_passwords_checked(tmp_path: Path
 
 
 def test_the_right_password_inside_a_refused_burst_is_refused(tmp_path: Path, standin_searcher: Searcher) -> None:
-    with app_client(tmp_path, standin_searcher, login_failures_per_minute=5, password_checks=8) as client:
-        hasher = gate(client, "target")
+    with app_client(tmp_path, standin_searcher, login_failures_per_minute=5) as client:
+        hasher = gate(client, "target", slots=10)
         hasher.gate.clear()
         with ThreadPoolExecutor(max_workers=6) as pool:
             guesses = [pool.submit(post_login, client, "target", f"guess {n}") for n in range(5)]
