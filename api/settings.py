@@ -105,7 +105,7 @@ class ApiSettings(BaseSettings):
     login_attempts_per_account: int = 20
     login_attempts_per_address: int = 50
     # argon2 hashes running at once in a process (each takes 19 MiB): a burst waits for none.
-    password_checks: int = Field(default=3, ge=1, le=8)
+    password_checks: int = Field(default=3, ge=1, le=4)
     # Uvicorn reads this same variable: only these addresses may set the client's address
     # through X-Forwarded-For. Read here so that production can refuse "*".
     forwarded_allow_ips: str = Field(default="127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
