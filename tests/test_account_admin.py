@@ -238,3 +238,20 @@ def test_the_command_line_manages_accounts(tmp_path: Path) -> None:
         assert all(row.actor == "cli" for row in store.audit())
     finally:
         store.engine.dispose()
+
+
+def test_a_stolen_session_cannot_guess_the_password_through_the_change_form(app_client: TestClient) -> None:
+    session = signed_in(app_client, "lisi")
+    guesses = [
+        as_user(
+            app_client,
+            session,
+            "POST",
+            "/api/auth/password",
+            {"old_password": f"guess {n}", "new_password": NEW_PASSWORD},
+        )[0]
+        for n in range(6)
+    ]
+    assert guesses == [403] * 5 + [429]
+    right = {"old_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert as_user(app_client, session, "POST", "/api/auth/password", right)[0] == 429  # not checked any more
