@@ -6,7 +6,6 @@ import io
 import itertools
 import logging
 import random
-import time
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -263,15 +262,6 @@ def test_mask_forms() -> None:
     assert ID_18_X.endswith("X")
     assert mask(Found("id_card", 0, 15, ID_15)) == "1401*******" + ID_15[-4:]
     assert mask(Found("bank_card", 0, 19, CARD_19)) == "****" + CARD_19[-4:]
-
-
-def test_fast_enough() -> None:
-    text = (f"工资被拖欠了怎么办我电话{MOBILE}，卡号{CARD_16}，身份证{ID_18}。" * 40)[:2000]
-    redact(text)
-    start = time.perf_counter()
-    for _ in range(20):
-        redact(text)
-    assert (time.perf_counter() - start) / 20 < 0.005  # generous: about 0.5 ms on a laptop
 
 
 # --- logging -----------------------------------------------------------------------------------
