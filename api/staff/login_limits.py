@@ -24,9 +24,12 @@ resetting the password: a lockout costs an attacker time only if it cannot be un
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from api.conversations.limits import Limits
+
+log = logging.getLogger(__name__)
 
 PAIR_WINDOW_S = 60
 ACCOUNT_WINDOW_S = 15 * 60
@@ -92,4 +95,6 @@ class LoginLimits:
         seconds: int = min(LOCK_BASE_S * 2 ** (level - 1), LOCK_MAX_S)
         await self.limits.remember(f"login-lock:{username}", str(seconds), seconds)
         await self.limits.remember(f"login-level:{username}", str(level), LOCK_MEMORY_S)
+        # For the operators: someone is guessing. The username stays out of the log (it is often a name).
+        log.warning("a staff account's logins are locked for %d s (lockout %d within a day)", seconds, level)
         return seconds
