@@ -174,6 +174,7 @@ def test_the_queue_comes_in_pages_oldest_request_first(app_client: TestClient) -
         seen += [item["id"] for item in page["items"]]
     assert seen == [f"web:{s}" for s in sessions]  # each once, in the order the workers asked
     assert app_client.get("/api/console/queue", params={"limit": 500}).status_code == 422
+    assert app_client.get("/api/console/queue", params={"offset": 10**20}).status_code == 422  # no 500
 
 
 def test_asking_for_a_person_from_many_fresh_sessions_does_not_fill_the_queue(

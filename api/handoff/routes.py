@@ -49,7 +49,7 @@ async def queue(
     user: StaffUser,
     handoffs: HandoffsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = QUEUE_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # bounded: SQLite integers are 64-bit
 ) -> QueueOut:
     """A page of the queue, oldest request first, with the whole queue's counts."""
     page = await run_in_threadpool(handoffs.queue, limit, offset)
