@@ -34,8 +34,6 @@ from api.staff.passwords import (
     password_problem,
 )
 
-__all__ = ["MAX_PASSWORD_CHARS", "MIN_PASSWORD_CHARS"]
-
 ROLES = ("staff", "editor", "admin")  # in rising order of what they may do
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 # An admin setting a password waits this long for a hashing slot (a login never waits).

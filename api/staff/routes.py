@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AccountsDep, LimitsDep, SettingsDep
 from api.errors import documented
 from api.staff import account_routes
-from api.staff.accounts import MAX_PASSWORD_CHARS, AccountError, User, normalize_username
+from api.staff.accounts import AccountError, User, normalize_username
 from api.staff.auth import (
     clear_session_cookie,
     current_user,
@@ -27,7 +27,7 @@ from api.staff.auth import (
     set_session_cookie,
 )
 from api.staff.login_limits import LoginLimits
-from api.staff.passwords import PasswordChecksBusy
+from api.staff.passwords import MAX_PASSWORD_CHARS, PasswordChecksBusy
 from api.staff.schemas import MeOut, PasswordChangeIn
 
 auth = APIRouter(prefix="/api/auth", tags=["auth"])
