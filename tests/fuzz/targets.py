@@ -31,7 +31,7 @@ from api.channels import partner, web
 from api.channels.wechat import protocol as wechat
 from api.conversations.limits import Limits
 from api.conversations.turn import PAYLOAD_RE, Conversations, Inbound, Reply, Turn
-from api.deps import get_conversations, get_handoffs, get_limits
+from api.deps import get_conversations, get_handoffs, get_limits, get_web_sessions
 from api.errors import install_handlers
 from api.middleware import BodyLimit
 from api.privacy import redact as pii
@@ -488,6 +488,13 @@ class Unlimited(Limits):
         return True
 
 
+class OpenSessions:
+    """Every web session open: no database behind the fuzzed routes."""
+
+    def is_over(self, conversation: str) -> bool:
+        return False
+
+
 class Recorder(Conversations):
     """Keeps what a channel hands over and answers at once: no Rasa, no database, no rate limit."""
 
@@ -521,6 +528,7 @@ def json_channels() -> JsonChannels:
     # The per-address limits would stop a fuzzer posting from one address after a minute's worth.
     app.dependency_overrides[get_limits] = Unlimited
     app.dependency_overrides[get_handoffs] = lambda: None  # the recorder never asks for a person
+    app.dependency_overrides[get_web_sessions] = OpenSessions
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     paths = app.openapi()["paths"]
     documented = {p: frozenset(int(code) for code in paths[p]["post"]["responses"]) for p in (WEB_PATH, PARTNER_PATH)}
