@@ -111,7 +111,7 @@ def test_one_username_from_many_addresses_locks_it_for_longer_each_time(clock: C
         refused = await guard.admit("lisi", "10.0.0.99")
         assert refused is not None and refused.retry_after_s == 60 and "1 分钟" in refused.message
         # Locked for everyone, the owner's right password included, and signing in elsewhere clears nothing.
-        await guard.succeeded("lisi", "10.0.0.200")
+        await guard.take_back("lisi", "10.0.0.200")
         assert await guard.admit("lisi", "10.0.0.200") is not None
         clock.now += 61
         # The next four attempts are allowed again; the fifth locks for twice as long.
@@ -132,10 +132,10 @@ def test_a_success_takes_back_only_its_own_attempt(clock: Clock) -> None:
         guard = LoginLimits(Limits(""), per_pair=3, per_account=100, per_address=100)
         for _ in range(10):  # the owner signing in often is never limited
             assert await guard.admit("lisi", "10.0.0.1") is None
-            await guard.succeeded("lisi", "10.0.0.1")
+            await guard.take_back("lisi", "10.0.0.1")
         for _ in range(3):  # failures stay counted, whatever success follows
             assert await guard.admit("lisi", "10.0.0.1") is None
-        await guard.succeeded("lisi", "10.0.0.1")
+        await guard.take_back("lisi", "10.0.0.1")
         assert await guard.admit("lisi", "10.0.0.1") is None
         assert await guard.admit("lisi", "10.0.0.1") is not None
 

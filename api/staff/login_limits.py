@@ -84,8 +84,8 @@ class LoginLimits:
             return Refusal(TOO_MANY_FOR_PAIR, PAIR_WINDOW_S)
         return None
 
-    async def succeeded(self, username: str, address: str) -> None:
-        """The attempt ``admit`` let through had the right password: it was no guess."""
+    async def take_back(self, username: str, address: str) -> None:
+        """An attempt ``admit`` let through was no guess: its password was right, or never checked."""
         level = int(await self.limits.recall(f"login-level:{username}") or 0)
         await self.limits.uncount(f"login:{username}:{address}")
         await self.limits.uncount(f"login:{username}:level-{level}")

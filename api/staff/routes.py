@@ -88,10 +88,11 @@ async def login(
     try:
         user = await run_in_threadpool(accounts.authenticate, body.username, body.password)
     except PasswordChecksBusy:
+        await guard.take_back(username, address)  # nothing was checked: no guess to count
         raise _busy() from None
     if user is None:
         raise HTTPException(status_code=401, detail=LOGIN_FAILED)
-    await guard.succeeded(username, address)
+    await guard.take_back(username, address)
     token = await run_in_threadpool(accounts.start_session, user)
     set_session_cookie(response, token, settings)
     return _me(user)
