@@ -142,6 +142,22 @@ def test_a_success_takes_back_only_its_own_attempt(clock: Clock) -> None:
     asyncio.run(scenario())
 
 
+def test_taking_back_an_attempt_works_on_both_stores_and_never_makes_a_counter(where: str, redis_db: str) -> None:
+    async def scenario() -> list[int]:
+        limits = limits_on(where, redis_db, f"t-{uuid.uuid4().hex}:")
+        try:
+            await limits.uncount("never-counted")  # no counter appears (a Redis DECR would make one, forever)
+            counts = [await limits.count("k", 60) for _ in range(3)]
+            await limits.uncount("k")
+            counts.append(await limits.count("k", 60))
+            counts.append(await limits.count("never-counted", 60))
+            return counts
+        finally:
+            await limits.close()
+
+    assert asyncio.run(scenario()) == [1, 2, 3, 3, 1]
+
+
 def test_one_address_trying_many_usernames_is_stopped(where: str, redis_db: str) -> None:
     async def spray() -> list[bool]:
         limits = limits_on(where, redis_db, f"t-{uuid.uuid4().hex}:")
