@@ -10,6 +10,7 @@ a sentence in Chinese and Retry-After (the seconds left in the minute).
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
@@ -21,7 +22,18 @@ TOO_MANY = "您所在的网络请求太频繁了，请稍等一分钟再试；�
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Who is counted: the IPv4 address, or the /64 an IPv6 address is in (one subscriber's)."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if not isinstance(address, ipaddress.IPv6Address):
+        return host
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    # A subscriber gets a whole /64 and may use any address in it.
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
 
 
 def refusal(detail: str = TOO_MANY) -> HTTPException:

@@ -93,3 +93,7 @@ def test_search_is_limited_per_address(standin_searcher: Searcher, tmp_path: Pat
         refused = one.post("/api/knowledge/search", json=question)
         assert "请稍等" in refused.json()["detail"] and 1 <= int(refused.headers["retry-after"]) <= 60
         assert other.post("/api/knowledge/search", json=question).status_code == 200  # another address
+        # An IPv6 subscriber has a whole /64: its addresses are one client.
+        first, second = (TestClient(app, client=(f"2001:db8:1:2::{n}", 50000)) for n in (1, 2))
+        assert [first.post("/api/knowledge/search", json=question).status_code for _ in range(3)] == [200] * 3
+        assert second.post("/api/knowledge/search", json=question).status_code == 429
