@@ -6,17 +6,23 @@ README tells an operator; every change leaves an audit row naming who made it.
 
 from __future__ import annotations
 
+import os
+import secrets
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from api.main import create_app
-from api.staff.accounts import AccountStore
+from api.staff.accounts import AccountStore, LastAdmin
 from api.staff.auth import SESSION_COOKIE
 from api.staff.passwords import password_problem
 from knowledge.loader import PROJECT_ROOT
@@ -24,6 +30,7 @@ from knowledge.search import Searcher
 from tests.support.databases import migrated
 from tests.support.settings import settings_for
 
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "plum blossom river 7"
 NEW_PASSWORD = "a quiet kettle at dawn"
 
@@ -255,3 +262,43 @@ def test_a_stolen_session_cannot_guess_the_password_through_the_change_form(app_
     assert guesses == [403] * 5 + [429]
     right = {"old_password": PASSWORD, "new_password": NEW_PASSWORD}
     assert as_user(app_client, session, "POST", "/api/auth/password", right)[0] == 429  # not checked any more
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"test_{secrets.token_hex(6)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield migrated(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(postgres_url: str) -> None:
+    store = AccountStore(postgres_url, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    store.create_user("admin.a", PASSWORD, "admin")
+    store.create_user("admin.b", PASSWORD, "admin")
+    try:
+        start = threading.Barrier(2)
+
+        def demote(actor: str, target: str) -> str:
+            start.wait()  # both at once
+            try:
+                store.set_role(actor, target, "staff")
+            except LastAdmin:
+                return "refused"
+            return "done"
+
+        for _ in range(5):
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                outcomes = sorted(pool.map(demote, ["admin.a", "admin.b"], ["admin.b", "admin.a"]))
+            assert outcomes == ["done", "refused"]
+            assert [a.role for a in store.accounts()].count("admin") == 1
+            for name in ("admin.a", "admin.b"):
+                store.set_role("test", name, "admin")
+    finally:
+        store.engine.dispose()

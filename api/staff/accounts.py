@@ -297,13 +297,16 @@ class AccountStore:
         """Refuse to take away the last active admin (row is about to stop being one)."""
         if row.role != "admin" or not row.active:
             return
-        # Locked (FOR UPDATE on PostgreSQL): two admins demoting each other at once cannot both pass.
-        others = session.scalars(
+        # Every active admin's row locked (FOR UPDATE on PostgreSQL; SQLite writes one at a time),
+        # this one included: two admins demoting each other at once wait for each other, and the
+        # second then sees the first's change, so they cannot both pass.
+        admins = session.scalars(
             select(UserRow.id)
-            .where(UserRow.role == "admin", UserRow.active.is_(True), UserRow.id != row.id)
+            .where(UserRow.role == "admin", UserRow.active.is_(True))
+            .order_by(UserRow.id)  # always locked in the same order: no deadlock between two such changes
             .with_for_update()
         ).all()
-        if not others:
+        if not [admin for admin in admins if admin != row.id]:
             raise LastAdmin("这是最后一个启用的管理员账号，不能停用或降级")
 
     def _end_sessions(self, session: Session, user_id: int, keep: str | None = None) -> int:
