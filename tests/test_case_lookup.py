@@ -4,6 +4,7 @@ last four digits of its contact phone; failed attempts are limited (issue 14, it
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +175,30 @@ def test_failed_attempts_on_a_case_are_limited_across_conversations(store: CaseS
     with store.engine.connect() as connection:
         kept = [row[0] for row in connection.exec_driver_sql("SELECT key FROM case_lookup_failures")]
     assert kept == ["conversation:another"]
+
+
+def test_lookups_at_the_same_moment_are_all_counted(store: CaseStore) -> None:
+    # SQLite: a count reads, then writes; many conversations at once must neither fail nor lose a count.
+    errors: list[BaseException] = []
+
+    def guess(worker: int) -> None:
+        try:
+            for _ in range(10):
+                store.lookups.failed([case_key("GY-20261128-ZZZZZZZZ"), f"conversation:w{worker}"])
+        except BaseException as exc:  # any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with store.engine.connect() as connection:
+        counted = connection.exec_driver_sql(
+            "SELECT failures FROM case_lookup_failures WHERE key = 'case:GY-20261128-ZZZZZZZZ'"
+        ).scalar()
+    assert counted == 80
 
 
 def test_failed_attempts_are_limited_per_conversation(store: CaseStore, vault: PiiVault) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, String, delete, select
+from sqlalchemy import Engine, Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.db.base import Base, UtcDateTime
+from api.db.engine import IMMEDIATE
 
 MAX_FAILURES = 5
 WINDOW = timedelta(hours=1)
@@ -40,10 +41,10 @@ def conversation_lookup_key(conversation: str) -> str:
 
 
 class LookupGuard:
-    def __init__(
-        self, sessions: sessionmaker[Session], max_failures: int = MAX_FAILURES, window: timedelta = WINDOW
-    ) -> None:
-        self.sessions = sessions
+    def __init__(self, engine: Engine, max_failures: int = MAX_FAILURES, window: timedelta = WINDOW) -> None:
+        # SQLite: a count reads, then writes; a deferred transaction would fail at once ("database is
+        # locked") when another connection wrote in between, so these take the write lock first.
+        self.sessions = sessionmaker(engine.execution_options(**IMMEDIATE), expire_on_commit=False)
         self.max_failures = max_failures
         self.window = window
 

@@ -128,7 +128,7 @@ class CaseStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.lookups = LookupGuard(self.sessions)
+        self.lookups = LookupGuard(self.engine)
 
     def create(self, intake: WageIntake, sender_id: str) -> Case:
         now = datetime.now(UTC)
