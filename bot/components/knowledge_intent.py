@@ -1,9 +1,9 @@
 """KnowledgeIntentClassifier: a Rasa NLU component that asks knowledge search for the topic.
 
 Runs in Rasa's environment (Python 3.10) and reaches the api over loopback HTTP
-(KNOWLEDGE_TOPIC_URL, with API_ACTIONS_TOKEN in X-Actions-Token). Knowledge search — normalisation of pinyin and typos, the
-office's phrasings, a calibrated scope check — names the topic of a policy question
-more reliably than DIET alone (measured in the README), so:
+(KNOWLEDGE_TOPIC_URL, with API_ACTIONS_TOKEN in X-Actions-Token). Knowledge search —
+normalisation of pinyin and typos, the office's phrasings, a calibrated scope check —
+names the topic of a policy question more reliably than DIET alone (measured in the README), so:
 - a topic question that search places in scope gets search's topic;
 - a message DIET took for a topic that search finds clearly out of scope becomes out_of_scope;
 - conversational intents (greet, affirm, 转人工, buttons) are left alone, except when DIET
