@@ -105,7 +105,7 @@ def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> 
     command = [sys.executable, "-m", "api.staff", "create-user", "editor-e2e", "--role", "editor"]
     made = subprocess.run(
         [*command, "--password-stdin", "--url", url],
-        input="editor-e2e-password\n",
+        input="lantern over a river\n",
         text=True,
         capture_output=True,
         env={**os.environ, **system.env()},
@@ -114,7 +114,7 @@ def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> 
     assert made.returncode == 0, made.stderr
     key, mark = "answer:wages_owed", "（测试：办事请带好身份证。）"
     with httpx.Client(base_url=system.api, timeout=60) as office:
-        login = office.post("/api/auth/login", json={"username": "editor-e2e", "password": "editor-e2e-password"})
+        login = office.post("/api/auth/login", json={"username": "editor-e2e", "password": "lantern over a river"})
         assert login.status_code == 200
         entry = office.get(f"/api/admin/entries/{key}").json()
         content = {**entry["published"]["content"]}

@@ -364,7 +364,7 @@ def test_wechat_retries_while_a_process_goes_down_get_exactly_one_reply(setup: S
 
 
 def create_admin(cluster: Cluster, name: str) -> str:
-    password = f"{name}-Pw-{uuid.uuid4().hex[:8]}"
+    password = f"harbour-Pw-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "API_DATABASE_URL": cluster.postgres.url(cluster.postgres.api_db)}
     done = subprocess.run(
         [sys.executable, "-m", "api.staff", "create-admin", name, "--password-stdin"],

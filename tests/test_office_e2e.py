@@ -27,7 +27,7 @@ QUESTION = "老板拖欠工资不给怎么办"
 
 
 def create_user(system: System, name: str, role: str) -> str:
-    password = f"{name}-password"
+    password = f"quiet river lantern {len(name)}"
     command = [sys.executable, "-m", "api.staff", "create-user", name, "--role", role, "--password-stdin"]
     done = subprocess.run(
         [*command, "--url", f"sqlite:///{system.scratch / 'cases.db'}"],
