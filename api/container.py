@@ -100,6 +100,7 @@ class Container:
         days = RetentionDays(
             settings.pii_retention_days, settings.conversation_retention_days, settings.case_retention_days
         )
+        web_sessions = WebSessions(url, history, _web_policy(settings))
         return cls(
             settings=settings,
             metrics=metrics,
@@ -114,9 +115,9 @@ class Container:
             limits=limits,
             rasa=rasa,
             conversations=conversations,
-            web_sessions=WebSessions(url, history, _web_policy(settings)),
+            web_sessions=web_sessions,
             channels=ChannelRegistry(history),
-            retention=Retention(days, cases, vault, accounts, history, handoffs, trackers),
+            retention=Retention(days, cases, vault, accounts, history, handoffs, web_sessions, trackers),
             trackers=trackers,
         )
 

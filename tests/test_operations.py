@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -25,10 +26,14 @@ from api.conversations import limits as limits_module
 from api.conversations.history import History, StoredMessage
 from api.conversations.limits import Limits
 from api.conversations.rasa_auth import RasaToken, mint
+from api.conversations.web_sessions import SessionPolicy, WebSessions
 from api.handoff.store import HandoffStore
 from api.main import create_app
+from api.privacy.retention import Retention, RetentionDays
 from api.privacy.tracker_retention import TrackerRetention
+from api.privacy.vault import Cipher, PiiVault
 from api.settings import ApiSettings, InsecureSettings, check, insecure_settings
+from api.staff.accounts import AccountStore
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.support.databases import migrated
@@ -128,6 +133,28 @@ def test_retention_deletes_old_conversations_and_cases_and_keeps_recent_ones(tmp
     assert cases.find(text=case.case_number) != []
     assert cases.purge_cases(1095, now=now + timedelta(days=1096)) == 1
     assert cases.find(text=case.case_number) == []
+
+
+def test_the_hourly_purge_reaches_every_store(tmp_path: Path) -> None:
+    url = migrated(f"sqlite:///{tmp_path / 'api.db'}")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    history, handoffs = History(url), HandoffStore(url)
+    web_sessions = WebSessions(url, history, SessionPolicy(), clock=lambda: long_ago)
+    history.add("web:ended", "web", [StoredMessage(role="user", text="结束前", at=long_ago)])
+    web_sessions.end("web:ended")
+    retention = Retention(
+        RetentionDays(pii=180, conversations=180, cases=1095),
+        CaseStore(url),
+        PiiVault(url, Cipher(Fernet.generate_key())),
+        AccountStore(url),
+        history,
+        handoffs,
+        WebSessions(url, history, SessionPolicy()),
+        trackers=None,
+    )
+    purged = retention.purge()
+    assert purged["messages"] == 1 and purged["ended_conversations"] == 1
+    assert set(purged) >= {"vault", "case_contacts", "cases", "conversation_states", "sessions"}
 
 
 def test_tracker_retention_deletes_whole_quiet_conversations(tmp_path: Path) -> None:

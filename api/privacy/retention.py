@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from api.cases.store import CaseStore
 from api.conversations.history import History
+from api.conversations.web_sessions import WebSessions
 from api.handoff.store import HandoffStore
 from api.privacy.tracker_retention import TrackerRetention
 from api.privacy.vault import PiiVault
@@ -29,6 +30,7 @@ class Retention:
     accounts: AccountStore
     history: History
     handoffs: HandoffStore
+    web_sessions: WebSessions
     trackers: TrackerRetention | None
 
     def purge(self) -> dict[str, int]:
@@ -39,6 +41,7 @@ class Retention:
             "cases": self.cases.purge_cases(days.cases),
             "messages": self.history.purge_before(days.conversations),
             "conversation_states": self.handoffs.purge_before(days.conversations),
+            "ended_conversations": self.web_sessions.purge_before(days.conversations),
             "sessions": self.accounts.purge_sessions(),
         }
         if self.trackers is not None:
