@@ -65,11 +65,13 @@ class ApiSettings(BaseSettings):
     # each bound to the sources it may speak for: "key1:wecom|dingtalk,key2:hotline" (never web or wechat).
     channel_api_keys: str = ""
     # Per client address and minute (the proxy's X-Forwarded-For, when trusted): requests that run
-    # the model or write for anyone. Generous, since many workers share one carrier NAT address.
-    search_per_address_per_minute: int = 30
-    messages_per_address_per_minute: int = 120
-    feedback_per_address_per_minute: int = 30
-    handoffs_per_address_per_minute: int = 10
+    # the model or write for anyone. Generous: a mobile carrier's NAT puts hundreds of workers on
+    # one address (a site's workers at their evening break), so these stop one machine's flood,
+    # not a crowd; each conversation has its own limit (rate_per_minute) too.
+    search_per_address_per_minute: int = 60
+    messages_per_address_per_minute: int = 600
+    feedback_per_address_per_minute: int = 120
+    handoffs_per_address_per_minute: int = 30
     # Fernet key for the personal data a form keeps (the contact of a wage claim); empty: a key
     # kept in .cache/pii.key is made on first use (development only).
     pii_key: str = ""
