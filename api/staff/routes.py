@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.address_limits import client_address
 from api.deps import AccountsDep, LimitsDep, SettingsDep
 from api.errors import documented
 from api.staff import account_routes
@@ -48,11 +49,6 @@ def _me(user: User) -> MeOut:
     return MeOut.model_validate({"username": user.username, "role": user.role})
 
 
-def _address(request: Request) -> str:
-    # uvicorn sets the client from X-Forwarded-For only for FORWARDED_ALLOW_IPS (the proxy).
-    return request.client.host if request.client else "unknown"
-
-
 def login_limits(limits: LimitsDep, settings: SettingsDep) -> LoginLimits:
     return LoginLimits(
         limits,
@@ -79,7 +75,7 @@ async def login(
     response: Response,
     body: LoginIn,
 ) -> MeOut:
-    username, address = normalize_username(body.username), _address(request)
+    username, address = normalize_username(body.username), client_address(request)
     refusal = await guard.admit(username, address)
     if refusal is not None:
         raise HTTPException(
