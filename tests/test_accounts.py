@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -167,6 +168,30 @@ def test_a_session_ends_after_an_idle_hour(store: AccountStore) -> None:
     assert store.user_for_token(token, now=T0 + timedelta(minutes=50)) == user  # and counts as activity
     assert store.user_for_token(token, now=T0 + timedelta(minutes=100)) == user
     assert store.user_for_token(token, now=T0 + timedelta(minutes=161)) is None
+
+
+def test_many_console_requests_at_once_all_find_their_session(store: AccountStore) -> None:
+    # Each request past a minute writes last_seen. On SQLite a transaction that read and then
+    # wrote failed at once ("database is locked": a 503 in the console) when another wrote first.
+    users = [store.create_user(f"staff{n}", PASSWORD, "staff") for n in range(6)]
+    tokens = [store.start_session(user, now=T0) for user in users]
+    errors: list[BaseException] = []
+
+    def requests(n: int) -> None:
+        try:
+            for minute in range(1, 31):
+                assert store.user_for_token(tokens[n], now=T0 + timedelta(minutes=minute)) == users[n]
+        except BaseException as exc:  # any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=requests, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with store.sessions() as session:
+        assert set(session.scalars(select(SessionRow.last_seen))) == {T0 + timedelta(minutes=30)}
 
 
 def test_end_session_and_purge(store: AccountStore) -> None:

@@ -8,6 +8,7 @@ model: marked slow); the browser tests of the console pages are in test_console_
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from api.conversations.turn import reply_from_rasa
 from api.deps import get_accounts
 from api.handoff import routes as console
 from api.handoff.labels import CHANNELS, FORMS, INTENTS, REASONS, TOPICS
+from api.handoff.store import HandoffStore
 from api.main import create_app
 from api.staff.accounts import AccountStore
 from api.staff.auth import SESSION_COOKIE
@@ -264,3 +266,29 @@ def test_staff_get_the_chinese_names_of_the_codes(labels_client: tuple[TestClien
     assert data["topics"][0] == "ask_unpaid_wages" and "affirm" not in data["topics"]
     assert data["forms"]["wage_intake_form"] == "登记欠薪"
     assert data["channels"]["wechat"] == "微信"
+
+
+def test_many_conversations_writing_their_state_at_once_all_succeed(tmp_path: Path) -> None:
+    # SQLite: each change reads the row and then writes it. A read transaction that must then
+    # write failed at once ("database is locked", a 503 for the worker) when another
+    # conversation wrote in between; the simulated worker found it with three at a time.
+    store = HandoffStore(migrated(f"sqlite:///{tmp_path / 'api.db'}"))
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for turn in range(30):
+                store.touch(f"web:c{n}", "web", f"第{turn}句")
+                if turn % 10 == 9:
+                    store.request(f"web:c{n}", "web", "user_asked")
+        except BaseException as exc:  # any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.queue().waiting == 6
+    assert all(state.last_text == "第29句" for state in store.queue().items)

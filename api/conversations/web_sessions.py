@@ -76,13 +76,12 @@ class WebSessions:
         """Close the conversation for good; again is fine. An id with no messages has nothing to close."""
         if self.history.span(conversation) is None:
             return
+        # Insert first (no read before the write: on SQLite that fails when another writes between).
         with self.sessions() as session:
-            if session.get(EndedRow, conversation) is not None:
-                return
             session.add(EndedRow(conversation=conversation, ended_at=self.clock()))
             try:
                 session.commit()
-            except IntegrityError:  # ended at the same moment from another tab: already done
+            except IntegrityError:  # ended before, or at the same moment from another tab: already done
                 session.rollback()
 
     def purge_before(self, retention_days: int, now: datetime | None = None) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.db.base import Base, UtcDateTime
-from api.db.engine import shared_engine
+from api.db.engine import IMMEDIATE, shared_engine
 from api.privacy.redact import redact
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
@@ -96,6 +96,10 @@ class HandoffStore:
     def __init__(self, url: str) -> None:
         self.engine = shared_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Each change reads the row, then writes it. On SQLite a deferred transaction that
+        # read fails at once ("database is locked") when another conversation wrote in
+        # between; these take the write lock first and wait their turn instead.
+        self.changes = sessionmaker(self.engine.execution_options(**IMMEDIATE), expire_on_commit=False)
 
     def get(self, conversation: str) -> State | None:
         with self.sessions() as session:
@@ -109,7 +113,7 @@ class HandoffStore:
     def touch(self, conversation: str, channel: str, last_text: str, topic: str = "") -> None:
         """Record activity (for the console's lists); creates the row on a conversation's first message."""
         now = datetime.now(UTC)
-        with self.sessions() as session:
+        with self.changes() as session:
             row = session.get(StateRow, conversation)
             if row is None:
                 row = StateRow(conversation=conversation, channel=channel, status=BOT, last_at=now)
@@ -123,7 +127,7 @@ class HandoffStore:
     def request(self, conversation: str, channel: str, reason: str) -> None:
         """The worker needs a person; a conversation a person already has stays theirs."""
         now = datetime.now(UTC)
-        with self.sessions() as session:
+        with self.changes() as session:
             row = session.get(StateRow, conversation)
             if row is None:
                 row = StateRow(conversation=conversation, channel=channel, last_at=now)
@@ -139,7 +143,7 @@ class HandoffStore:
 
         For a request over its address's limit: it leaves the queue at once. True if withdrawn.
         """
-        with self.sessions() as session:
+        with self.changes() as session:
             row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
             if row is None or row.status != WAITING or row.requested_at is None or row.requested_at < since:
                 return False
@@ -148,7 +152,7 @@ class HandoffStore:
             return True
 
     def take(self, conversation: str, who: str) -> State:
-        with self.sessions() as session:
+        with self.changes() as session:
             row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
             if row is None:
                 raise KeyError(conversation)
@@ -159,7 +163,7 @@ class HandoffStore:
             return _state(row)
 
     def release(self, conversation: str, who: str) -> State:
-        with self.sessions() as session:
+        with self.changes() as session:
             row = session.get(StateRow, conversation)
             if row is None:
                 raise KeyError(conversation)

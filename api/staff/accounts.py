@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -355,24 +355,29 @@ class AccountStore:
     def user_for_token(self, token: str, now: datetime | None = None) -> User | None:
         """The session's user, or None when the session is unknown, too old, idle too long or its user inactive."""
         now = now or datetime.now(UTC)
+        key = token_hash(token)
         with self.sessions() as session:
             found = session.execute(
                 select(SessionRow, UserRow)
                 .join(UserRow, UserRow.id == SessionRow.user_id)
-                .where(SessionRow.token_hash == token_hash(token))
+                .where(SessionRow.token_hash == key)
             ).first()
             if found is None:
                 return None
             row, user = found
-            last_seen = row.last_seen
-            if now >= row.expires_at or now - last_seen >= self.idle or not user.active:
-                session.delete(row)
+            over = now >= row.expires_at or now - row.last_seen >= self.idle or not user.active
+            stale = now - row.last_seen >= TOUCH_EVERY
+            signed_in = _user(user)
+        # The write is a transaction of its own: on SQLite, a reading transaction that then writes
+        # fails at once ("database is locked") when another request wrote in between.
+        if over:
+            self.end_session(token)
+            return None
+        if stale:
+            with self.sessions() as session:
+                session.execute(update(SessionRow).where(SessionRow.token_hash == key).values(last_seen=now))
                 session.commit()
-                return None
-            if now - last_seen >= TOUCH_EVERY:
-                row.last_seen = now
-                session.commit()
-            return _user(user)
+        return signed_in
 
     def end_session(self, token: str) -> None:
         with self.sessions() as session:
