@@ -147,6 +147,38 @@ def test_rate_limit_per_conversation(client: TestClient) -> None:
     assert send(client, "别人的问题", session="session-9999").status_code == 200
 
 
+def test_typed_text_is_never_a_command_to_rasa(client: TestClient, rasa: RasaStandIn) -> None:
+    # Typed, "/restart" wiped the conversation and "/ask_human" or "/inform{...}" went round the
+    # checks a button's payload gets; the worker's words still show as typed.
+    for typed in ("/restart", "/ask_human", '/inform{"employer": "x"}', " /session_start"):
+        assert send(client, typed).status_code == 200
+    assert [m["message"] for m in rasa.received] == [
+        "／restart",
+        "／ask_human",
+        '／inform{"employer": "x"}',
+        "／session_start",
+    ]
+    shown = client.get("/api/web/history", params={"session_id": "session-0001"}).json()["messages"]
+    assert next(m["text"] for m in shown if m["role"] == "user") == "/restart"
+    # A real button still sends its payload.
+    send(client, "", payload="/start_wage_intake", title="登记欠薪")
+    assert rasa.received[-1]["message"] == "/start_wage_intake"
+
+
+def test_a_personal_number_is_no_conversation_id(client: TestClient, rasa: RasaStandIn) -> None:
+    # A hotline bridge using the caller's number as user_id would put it, in clear, in the
+    # console, the history and Rasa's tracker.
+    web = send(client, "你好", session=PHONE)
+    partner = client.post(
+        "/api/channels/json/messages",
+        json={"source": "hotline", "user_id": f"caller-{PHONE}", "text": "你好"},
+        headers={"X-API-Key": "k-two"},
+    )
+    for refused in (web, partner):
+        assert refused.status_code == 422 and "手机号" in refused.json()["detail"]
+    assert rasa.received == []
+
+
 def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:
     assert (
         client.post("/api/web/messages", content=b"{oops", headers={"content-type": "application/json"}).status_code

@@ -15,6 +15,7 @@ from api.conversations.limits import Limits
 from api.conversations.turn import BadPayload, Conversations, Inbound, RateLimited, Reply, Turn
 from api.handoff.store import WAITING, HandoffStore
 from api.partner_keys import RESERVED_SOURCES
+from api.privacy.redact import find
 
 # A request for a person over its address's limit (limit_new_handoff).
 HANDOFF_BUSY = "现在从您所在的网络转人工的人太多了，这次没有转成。请过几分钟再试；急事请拨打 12333。"
@@ -48,12 +49,23 @@ def verify_source(source: str, allowed: frozenset[str]) -> None:
         raise Refused(403, f"this API key may not speak for source {source!r}")
 
 
+PERSONAL_ID = "编号里不能有手机号、身份证号或银行卡号：请用随机编号，或系统内部编号的哈希"
+
+
+def _no_personal_number(sender: str) -> str:
+    """A conversation id is kept and shown in clear (history, console, Rasa's tracker): a caller's
+    phone used as the id would be a personal number nobody redacts, so it is refused."""
+    if find(sender):
+        raise Refused(422, PERSONAL_ID)
+    return sender
+
+
 def parse_web(session_id: str, text: str, payload: str, title: str) -> Inbound:
-    return Inbound(channel="web", sender=session_id, text=text, payload=payload, title=title)
+    return Inbound(channel="web", sender=_no_personal_number(session_id), text=text, payload=payload, title=title)
 
 
 def parse_partner(source: str, user_id: str, text: str, payload: str) -> Inbound:
-    return Inbound(channel=source, sender=user_id, text=text, payload=payload)
+    return Inbound(channel=source, sender=_no_personal_number(user_id), text=text, payload=payload)
 
 
 async def limit_new_handoff(

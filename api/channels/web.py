@@ -67,7 +67,10 @@ async def post_message(
     settings: SettingsDep,
     body: MessageIn,
 ) -> Any:
-    inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
+    try:
+        inbound = json_api.parse_web(body.session_id, body.text, body.payload, body.title)
+    except json_api.Refused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.detail) from None
     # A closed id (shared phone) must not reach its old Rasa conversation and resume the wage form.
     if await asyncio.to_thread(sessions.is_over, inbound.conversation):
         raise HTTPException(status_code=410, detail=SESSION_OVER)

@@ -50,6 +50,16 @@ class BadPayload(ValueError):
     pass
 
 
+def as_words(text: str) -> str:
+    """Typed text is words, never a command: Rasa reads a leading '/' as an intent with entities.
+
+    Typed as text, ``/restart`` wiped the conversation and ``/ask_human`` or
+    ``/inform{...}`` went round the checks buttons get (check_payload); a full-width solidus
+    reads the same to people and is no command to Rasa.
+    """
+    return "／" + text[1:] if text.startswith("/") else text
+
+
 def check_payload(payload: str) -> None:
     """Refuse a payload no button of ours sends: a bad shape, Rasa's own intents, personal numbers.
 
@@ -245,13 +255,17 @@ class Conversations:
             tail = await self._recall_tail(inbound.conversation)
             message, tokens, next_tail = await asyncio.to_thread(self._redact, inbound, text, tail)
             await self._keep_tail(inbound.conversation, next_tail, bool(tail))
-            shown = message
+            shown, message = message, as_words(message)
         conversation, channel = inbound.conversation, inbound.channel
         if await asyncio.to_thread(self.handoffs.status, conversation) == STAFF:
             # A person has this conversation: the bot stays silent, the console shows the message.
-            await asyncio.to_thread(self.history.add, conversation, channel, [StoredMessage(role="user", text=shown)])
+            # [handoff hold] Unless that person left the worker unanswered too long: then it is back
+            # in the queue and the worker is told so, once (api/handoff/store.py, lapse_if_silent).
+            notice = await asyncio.to_thread(self.handoffs.lapse_if_silent, conversation)
+            held = [StoredMessage(role="user", text=shown)] + ([StoredMessage(role="bot", text=notice)] if notice else [])
+            await asyncio.to_thread(self.history.add, conversation, channel, held)
             await asyncio.to_thread(self.handoffs.touch, conversation, channel, shown)
-            return Turn([], handoff=True, with_staff=True)
+            return Turn([Reply(notice, id=held[-1].id)] if notice else [], handoff=True, with_staff=True)
         try:
             raw = await self.rasa.send(conversation, message, {"pii": {"mobile": tokens}} if tokens else None)
             turn = merge_replies([reply_from_rasa(m) for m in raw])
