@@ -28,6 +28,7 @@ import psycopg
 import pytest
 import redis
 
+from api.conversations.history import History
 from api.conversations.rasa_client import replica_for
 from api.conversations.turn import FAILURE_REPLY
 from api.privacy.tracker_retention import TrackerRetention
@@ -120,9 +121,10 @@ def answered(texts: list[str]) -> bool:
 
 
 def history(cluster: Cluster, api: int, session: str) -> list[str]:
-    response = httpx.get(f"{cluster.api_url(api)}/api/web/history", params={"session_id": session}, timeout=30)
-    response.raise_for_status()
-    return [m["text"] for m in response.json()["messages"] if m["role"] == "user"]
+    """Everything the api stored of the conversation: from its database, since a reload of the
+    widget (/api/web/history) brings back only the last messages."""
+    stored = History(cluster.postgres.url(cluster.postgres.api_db)).messages(f"web:{session}")
+    return [m.text for m in stored if m.role == "user"]
 
 
 def tracker_texts(cluster: Cluster, replica: int, session: str) -> list[str]:
