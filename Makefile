@@ -127,8 +127,8 @@ run: index train ## start the system: Rasa on :5005, the api with the actions on
 	export API_RASA_URLS=$${API_RASA_URLS:-http://$(HOST):$(RASA_PORT)}; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --log-level warning & \
-	$(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-	  --interface $(HOST) --port $(RASA_PORT) --enable-api --jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256 --quiet & \
+	$(RASA_VENV)/bin/python -m bot.serve run --model $(MODEL) --endpoints bot/endpoints.yml \
+	  --credentials bot/credentials.yml --interface $(HOST) --port $(RASA_PORT) --enable-api --quiet & \
 	echo "==> starting (about a minute): api + actions http://$(HOST):$(PORT), Rasa http://$(HOST):$(RASA_PORT)"; \
 	until curl -sf http://$(HOST):$(PORT)/readyz >/dev/null && curl -sf http://$(HOST):$(RASA_PORT)/ >/dev/null; do sleep 2; done; \
 	echo "==> 工友助手 is up.  Open the chat in a browser:  http://$(HOST):$(PORT)/"; \

@@ -32,6 +32,8 @@ from psycopg import sql
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+# rasa run, its JWT secret read from RASA_JWT_SECRET (bot/serve.py): never on a command line.
+RASA_SERVE = [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "python"), "-m", "bot.serve"]
 MODEL_DIR = PROJECT_ROOT / ".cache" / "rasa" / "models"
 START_TIMEOUT_S = 300
 # Every simulated worker here comes from 127.0.0.1: the per-address limits, made for the
@@ -195,9 +197,9 @@ class Cluster:
             "RASA_ACTION_ENDPOINT": f"{api}/webhook",
             "KNOWLEDGE_TOPIC_URL": f"{api}/api/knowledge/topic",
         }
-        args = [str(RASA_BIN), "run", "--model", str(self.model), "--endpoints", "bot/endpoints.scaled.yml"]
+        args = [*RASA_SERVE, "run", "--model", str(self.model), "--endpoints", "bot/endpoints.scaled.yml"]
         args += ["--credentials", "bot/credentials.yml", "--interface", "127.0.0.1", "--port", str(self.rasa_ports[i])]
-        args += ["--enable-api", "--jwt-secret", self.jwt_secret, "--jwt-method", "HS256"]
+        args += ["--enable-api"]
         self._spawn(name, args, env)
 
     def ready(self, name: str) -> bool:

@@ -69,4 +69,5 @@ RUN python -m compileall -q bot
 USER rasa
 EXPOSE 5005
 # A shell only to expand the variables at start; exec hands PID 1 (and SIGTERM) to Rasa.
-CMD ["sh", "-c", "exec rasa run --model \"$RASA_MODEL\" --endpoints bot/endpoints.scaled.yml --credentials bot/credentials.yml --interface 0.0.0.0 --port 5005 --enable-api --jwt-secret \"$RASA_JWT_SECRET\" --jwt-method HS256"]
+# The JWT secret from RASA_JWT_SECRET (bot/serve.py), never on a command line that ps shows.
+CMD ["sh", "-c", "exec python -m bot.serve run --model \"$RASA_MODEL\" --endpoints bot/endpoints.scaled.yml --credentials bot/credentials.yml --interface 0.0.0.0 --port 5005 --enable-api"]

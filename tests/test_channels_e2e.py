@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -129,3 +130,13 @@ def test_an_editors_published_change_is_the_bots_next_answer(system: System) -> 
         finally:
             office.post(f"/api/admin/entries/{key}/rollback", json={"to_version": entry["published_version"]})
     assert mark not in text_of(ask(system, session(), "老板拖欠工资不给怎么办"))
+
+
+def test_no_process_shows_rasas_secret_on_its_command_line(system: System) -> None:
+    # ps shows every process's command line to every user of the machine.
+    assert len(system.processes) == 2  # the api and Rasa, both running
+    for process in system.processes:
+        assert process.poll() is None
+        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        assert system.jwt_secret.encode() not in command_line
+        assert system.actions_token.encode() not in command_line

@@ -20,7 +20,7 @@ import httpx
 
 from api.conversations.rasa_auth import mint
 from api.conversations.rasa_client import REST_PATH
-from deploy.local_cluster import LOOPBACK_CLIENTS_ENV, RASA_BIN, free_port, newest_model
+from deploy.local_cluster import LOOPBACK_CLIENTS_ENV, RASA_SERVE, free_port, newest_model
 from knowledge.loader import PROJECT_ROOT
 
 START_TIMEOUT_S = 240
@@ -99,7 +99,7 @@ class System:
     def start_rasa(self, model: Path) -> None:
         self._spawn(
             [
-                str(RASA_BIN),
+                *RASA_SERVE,
                 "run",
                 "--model",
                 str(model),
@@ -112,10 +112,6 @@ class System:
                 "--port",
                 str(self.rasa_port),
                 "--enable-api",
-                "--jwt-secret",
-                self.jwt_secret,
-                "--jwt-method",
-                "HS256",
             ],
             "rasa.log",
         )
