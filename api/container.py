@@ -87,7 +87,8 @@ class Container:
         accounts = AccountStore(
             url, settings.session_hours, settings.session_idle_minutes, checks=PasswordChecks(settings.password_checks)
         )
-        handoffs = HandoffStore(url)
+        handoffs = HandoffStore(url, settings.handoff_hold_minutes)
+        accounts.signed_out.append(handoffs.release_held_by)  # a deactivated account's conversations: back to the queue
         services.configure(services.Services(live, cases, settings.handoff_notice, vault))
         rasa = RasaClient(
             settings.rasa_url_list, settings.rasa_timeout_s, RasaToken(settings.rasa_jwt_secret), observe=metrics.rasa

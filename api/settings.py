@@ -72,6 +72,10 @@ class ApiSettings(BaseSettings):
     messages_per_address_per_minute: int = 600
     feedback_per_address_per_minute: int = 120
     handoffs_per_address_per_minute: int = 30
+    # A staff member who leaves a worker unanswered this long loses the conversation to the queue.
+    handoff_hold_minutes: float = Field(default=20, gt=0)
+    # 显示电话 (a case's decrypted contact) per staff member per minute.
+    contact_views_per_minute: int = 30
     # Fernet key for the personal data a form keeps (the contact of a wage claim); empty: a key
     # kept in .cache/pii.key is made on first use (development only).
     pii_key: str = ""

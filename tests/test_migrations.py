@@ -36,7 +36,7 @@ from api.staff.accounts import AccountStore
 from knowledge.loader import PROJECT_ROOT
 from tests.support.databases import pre_migration
 
-LATEST = "0008"  # the newest revision in api/db/migrations/versions
+LATEST = "0009"  # the newest revision in api/db/migrations/versions
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 INTAKE = WageIntake(

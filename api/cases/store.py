@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from api.cases.lookups import LookupGuard
 from api.db.base import Base, UtcDateTime
 from api.db.engine import shared_engine
+from api.privacy.vault import Cipher
 
 CASE_SUFFIX_CHARS = 8  # 32 letters ** 8 = 2 ** 40 numbers a day
 CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -193,6 +194,14 @@ class CaseStore:
         with self.sessions() as session:
             row = session.scalar(select(CaseRow).where(CaseRow.case_number == case_number.upper()))
             return row.contact_cipher if row and row.contact_cipher else None
+
+    def contact(self, case_number: str, cipher: Cipher) -> str | None:
+        """The phone of a case, decrypted, for the staff member who calls the worker back.
+
+        None for an unknown case, one without a phone, or one whose phone was purged.
+        """
+        sealed = self.ciphertext_contact(case_number)
+        return cipher.decrypt(sealed) if sealed else None
 
     def set_status(self, case_number: str, status: str, note: str = "") -> Case:
         if status not in STATUS_LABELS:

@@ -101,9 +101,10 @@ async def history(sessions: WebSessionsDep, session_id: Annotated[str, Query(pat
 
 
 @router.post("/end", status_code=204, responses=documented(413))
-async def end(sessions: WebSessionsDep, body: EndIn) -> Response:
+async def end(sessions: WebSessionsDep, handoffs: HandoffsDep, body: EndIn) -> Response:
     """结束对话: the id is closed for good (again is fine); the staff console keeps the transcript."""
     await asyncio.to_thread(sessions.end, f"web:{body.session_id}")
+    await asyncio.to_thread(handoffs.close, f"web:{body.session_id}")  # out of the staff queue: nobody to answer
     return Response(status_code=204)
 
 

@@ -69,6 +69,8 @@ REASONS: dict[str, str] = {
     "bot_could_not_answer": "机器人答不上来",
     "bot_failed": "机器人出故障",
     "crisis": "危急：可能自伤或伤人",
+    "staff_silent": "接入的工作人员久未回复，重新排队",
+    "staff_gone": "接入的工作人员已停用或退出，重新排队",
     **{f"asked_during_{form}": f"{name}时要求转人工" for form, name in FORMS.items()},
 }
 

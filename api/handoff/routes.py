@@ -16,12 +16,24 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cases.store import Case
 from api.channels.registry import ChannelRegistry
-from api.deps import CasesDep, ChannelsDep, HandoffsDep, HistoryDep, SearcherDep
+from api.deps import (
+    AccountsDep,
+    CasesDep,
+    ChannelsDep,
+    ContainerDep,
+    HandoffsDep,
+    HistoryDep,
+    LimitsDep,
+    SearcherDep,
+    SettingsDep,
+    WebSessionsDep,
+)
 from api.errors import documented
 from api.handoff.labels import console_labels
 from api.handoff.schemas import (
     CaseList,
     CaseOut,
+    ContactOut,
     ConversationList,
     ConversationOut,
     ConversationState,
@@ -31,6 +43,7 @@ from api.handoff.schemas import (
 )
 from api.handoff.store import QUEUE_PAGE, TakenByOther
 from api.knowledge_admin.schemas import SearchOut
+from api.staff.accounts import User, has_role
 from api.staff.auth import StaffUser
 from knowledge.search import MAX_TOP_K
 
@@ -97,10 +110,28 @@ def _taken_conflict(exc: TakenByOther) -> HTTPException:
     return HTTPException(status_code=409, detail=f"这个会话已由 {exc.who} 接入")
 
 
+class TakeoverIn(BaseModel):
+    force: bool = Field(
+        default=False, description="强制接入/释放: an admin takes or releases a conversation another person has"
+    )
+
+
+def _forced(user: User, body: TakeoverIn | None) -> bool:
+    """Only an admin may force (a colleague who went home must not keep the worker waiting)."""
+    if body is None or not body.force:
+        return False
+    if not has_role(user.role, "admin"):
+        raise HTTPException(status_code=403, detail="只有管理员可以强制接入或释放")
+    return True
+
+
 @router.post("/conversations/{conversation_id}/take", responses=documented(401, 403, 404, 409))
-async def take(user: StaffUser, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
+async def take(
+    user: StaffUser, handoffs: HandoffsDep, conversation_id: str, body: TakeoverIn | None = None
+) -> ConversationState:
+    force = _forced(user, body)
     try:
-        state = await run_in_threadpool(handoffs.take, conversation_id, user.username)
+        state = await run_in_threadpool(handoffs.take, conversation_id, user.username, force)
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个会话") from None
     except TakenByOther as exc:
@@ -112,25 +143,40 @@ class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
+ENDED_BY_WORKER = "工友已经结束了这次对话，回复发不过去了"
+
+
 @router.post("/conversations/{conversation_id}/reply", responses=documented(401, 403, 404, 409))
 async def reply(
-    user: StaffUser, handoffs: HandoffsDep, channels: ChannelsDep, conversation_id: str, body: ReplyIn
+    user: StaffUser,
+    handoffs: HandoffsDep,
+    channels: ChannelsDep,
+    web_sessions: WebSessionsDep,
+    conversation_id: str,
+    body: ReplyIn,
 ) -> ReplySent:
     state = await run_in_threadpool(handoffs.get, conversation_id)
     if state is None:
         raise HTTPException(status_code=404, detail="没有这个会话")
+    # A web conversation that is over (结束对话, or gone quiet) is never shown again: nobody would read it.
+    if state.channel == "web" and await run_in_threadpool(web_sessions.is_over, conversation_id):
+        await run_in_threadpool(handoffs.close, conversation_id)
+        raise HTTPException(status_code=409, detail=ENDED_BY_WORKER)
     if state.status != "staff" or state.taken_by != user.username:
         raise HTTPException(status_code=409, detail="请先接入这个会话再回复")
     registry: ChannelRegistry = channels
     delivered = await registry.tell(conversation_id, body.text.strip())
-    await run_in_threadpool(handoffs.touch, conversation_id, state.channel, body.text.strip())
+    await run_in_threadpool(handoffs.touch, conversation_id, state.channel, body.text.strip(), "", True)
     return ReplySent(delivered=delivered)
 
 
 @router.post("/conversations/{conversation_id}/release", responses=documented(401, 403, 404, 409))
-async def release(user: StaffUser, handoffs: HandoffsDep, conversation_id: str) -> ConversationState:
+async def release(
+    user: StaffUser, handoffs: HandoffsDep, conversation_id: str, body: TakeoverIn | None = None
+) -> ConversationState:
+    force = _forced(user, body)
     try:
-        state = await run_in_threadpool(handoffs.release, conversation_id, user.username)
+        state = await run_in_threadpool(handoffs.release, conversation_id, user.username, force)
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个会话") from None
     except TakenByOther as exc:
@@ -196,3 +242,27 @@ async def set_status(user: StaffUser, cases: CasesDep, case_number: str, body: S
     except KeyError:
         raise HTTPException(status_code=404, detail="没有这个案件") from None
     return _case_out(updated)
+
+
+CONTACT_LIMITED = "查看电话太频繁了，请过一分钟再试"
+
+
+@router.post("/cases/{case_number}/contact", responses=documented(401, 403, 404, 415, 429))
+async def contact(
+    user: StaffUser,
+    cases: CasesDep,
+    accounts: AccountsDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    container: ContainerDep,
+    case_number: str,
+) -> ContactOut:
+    """显示电话: the worker's phone in clear, to call them back. Each view is in the staff audit
+    (who, which case, when; never the number) and limited per staff member; never cached."""
+    if not await limits.allow(f"contact-views:{user.username}", settings.contact_views_per_minute):
+        raise HTTPException(status_code=429, detail=CONTACT_LIMITED, headers={"Retry-After": "60"})
+    phone = await run_in_threadpool(cases.contact, case_number, container.vault.cipher)
+    if phone is None:
+        raise HTTPException(status_code=404, detail="这个案件没有留电话，或电话已过保存期限被删除")
+    await run_in_threadpool(accounts.record, user.username, "view_contact", f"查看案件 {case_number.upper()} 的电话")
+    return ContactOut(case_number=case_number.upper(), phone=phone)

@@ -81,3 +81,10 @@ class CaseOut(BaseModel):
 
 class CaseList(BaseModel):
     items: list[CaseOut]
+
+
+class ContactOut(BaseModel):
+    """A case's contact phone in clear (显示电话); answered with Cache-Control: no-store."""
+
+    case_number: str
+    phone: str

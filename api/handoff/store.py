@@ -3,6 +3,12 @@
 The bot asks for a person (the worker said 转人工, or it could not answer twice) and the
 adapter marks the conversation waiting; a staff member takes it over (the bot stays
 silent for it), replies into the worker's channel, and hands it back.
+
+A conversation never stays stuck with a person who is gone: an admin may take over or release
+any conversation (force), an account deactivated or signed out everywhere gives its
+conversations back to the queue (release_held_by), a staff member who leaves the worker
+unanswered for longer than the hold time loses the conversation to the queue, and the worker
+is told so once (lapse_if_silent), and a conversation the worker ended leaves the queue (close).
 """
 
 from __future__ import annotations
@@ -19,6 +25,15 @@ from api.db.engine import IMMEDIATE, shared_engine
 from api.privacy.redact import redact
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
+# Why a conversation is back in the queue after its staff member stopped answering (a REASONS code).
+STAFF_SILENT = "staff_silent"
+# Why it is back after its staff member's account was deactivated or signed out everywhere.
+STAFF_GONE = "staff_gone"
+# What the worker is told, once, when the conversation goes back to the queue that way.
+HOLD_LAPSED_NOTICE = (
+    "工作人员暂时没能回复您，已为您重新排队，其他工作人员会尽快回复。"
+    "您也可以先问我问题；急事请拨打12333（人社服务热线）。"
+)
 
 
 class StateRow(Base):
@@ -34,6 +49,8 @@ class StateRow(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     last_text: Mapped[str] = mapped_column(Text, default="")  # masked, like the history
     last_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # While a person has it: the worker's first message since that person last answered (or took it).
+    unanswered_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TakenByOther(Exception):
@@ -82,6 +99,16 @@ def _state(row: StateRow) -> State:
     )
 
 
+def _to_bot(row: StateRow) -> None:
+    row.status, row.taken_by, row.reason, row.requested_at, row.unanswered_since = BOT, "", "", None, None
+
+
+def _to_queue(row: StateRow, since: datetime, reason: str) -> None:
+    """Back to waiting: the original request keeps its place in the queue."""
+    row.status, row.taken_by, row.unanswered_since, row.reason = WAITING, "", None, reason
+    row.requested_at = row.requested_at or since
+
+
 QUEUE_PAGE = 50
 
 
@@ -93,8 +120,9 @@ class QueuePage:
 
 
 class HandoffStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, hold_minutes: float = 20) -> None:
         self.engine = shared_engine(url)
+        self.hold = timedelta(minutes=hold_minutes)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Each change reads the row, then writes it. On SQLite a deferred transaction that
         # read fails at once ("database is locked") when another conversation wrote in
@@ -110,8 +138,11 @@ class HandoffStore:
         state = self.get(conversation)
         return state.status if state else BOT
 
-    def touch(self, conversation: str, channel: str, last_text: str, topic: str = "") -> None:
-        """Record activity (for the console's lists); creates the row on a conversation's first message."""
+    def touch(self, conversation: str, channel: str, last_text: str, topic: str = "", answered: bool = False) -> None:
+        """Record activity (for the console's lists); creates the row on a conversation's first message.
+
+        ``answered``: a staff member's reply, so the worker is no longer waiting for one.
+        """
         now = datetime.now(UTC)
         with self.changes() as session:
             row = session.get(StateRow, conversation)
@@ -122,6 +153,8 @@ class HandoffStore:
             row.last_text, row.last_at = redact(last_text)[0][:500], now
             if topic:
                 row.topic = topic
+            if answered:
+                row.unanswered_since = None
             session.commit()
 
     def request(self, conversation: str, channel: str, reason: str) -> None:
@@ -151,27 +184,74 @@ class HandoffStore:
             session.commit()
             return True
 
-    def take(self, conversation: str, who: str) -> State:
+    def take(self, conversation: str, who: str, force: bool = False) -> State:
+        """``who`` answers the conversation from now on; ``force`` (an admin) takes it from another."""
         with self.changes() as session:
             row = session.scalar(select(StateRow).where(StateRow.conversation == conversation).with_for_update())
             if row is None:
                 raise KeyError(conversation)
-            if row.status == STAFF and row.taken_by and row.taken_by != who:
+            if row.status == STAFF and row.taken_by and row.taken_by != who and not force:
                 raise TakenByOther(row.taken_by)
             row.status, row.taken_by, row.taken_at = STAFF, who, datetime.now(UTC)
+            row.unanswered_since = None
             session.commit()
             return _state(row)
 
-    def release(self, conversation: str, who: str) -> State:
+    def release(self, conversation: str, who: str, force: bool = False) -> State:
+        """Hand the conversation back to the bot; ``force`` (an admin) for one another person has."""
         with self.changes() as session:
             row = session.get(StateRow, conversation)
             if row is None:
                 raise KeyError(conversation)
-            if row.status == STAFF and row.taken_by != who:
+            if row.status == STAFF and row.taken_by != who and not force:
                 raise TakenByOther(row.taken_by)
-            row.status, row.taken_by, row.reason, row.requested_at = BOT, "", "", None
+            _to_bot(row)
             session.commit()
             return _state(row)
+
+    def close(self, conversation: str) -> None:
+        """The worker ended the conversation: it leaves the queue, whoever had it (nobody can answer it now)."""
+        with self.changes() as session:
+            row = session.get(StateRow, conversation)
+            if row is not None and row.status != BOT:
+                _to_bot(row)
+                session.commit()
+
+    def release_held_by(self, who: str) -> int:
+        """Give every conversation ``who`` has back to the queue, each keeping its place; returns how many.
+
+        For an account deactivated or signed out everywhere: nobody else could answer them otherwise.
+        """
+        with self.changes() as session:
+            rows = session.scalars(
+                select(StateRow).where(StateRow.status == STAFF, StateRow.taken_by == who).with_for_update()
+            ).all()
+            for row in rows:
+                _to_queue(row, row.unanswered_since or datetime.now(UTC), STAFF_GONE)
+            session.commit()
+            return len(rows)
+
+    def lapse_if_silent(self, conversation: str, now: datetime | None = None) -> str | None:
+        """The worker wrote to a conversation a person has: start the wait for an answer, or end it.
+
+        When the worker has waited longer than the hold time, the conversation goes back to the
+        queue, keeping its place, and this returns the notice to tell the worker (once: it is no
+        longer held). None while the person still has it.
+        """
+        now = now or datetime.now(UTC)
+        with self.changes() as session:
+            row = session.get(StateRow, conversation)
+            if row is None or row.status != STAFF:
+                return None
+            if row.unanswered_since is None:
+                row.unanswered_since = now
+                session.commit()
+                return None
+            if now - row.unanswered_since < self.hold:
+                return None
+            _to_queue(row, row.unanswered_since, STAFF_SILENT)
+            session.commit()
+            return HOLD_LAPSED_NOTICE
 
     def queue(self, limit: int = QUEUE_PAGE, offset: int = 0) -> QueuePage:
         """One page of the waiting and taken conversations, the oldest request first, with the counts.

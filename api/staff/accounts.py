@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -149,6 +150,13 @@ class AccountStore:
         self.checks = checks or PasswordChecks()
         # Unknown usernames are checked against this, so they take as long as a wrong password.
         self.dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        # Called with the username when an account is deactivated or signed out everywhere, after
+        # the change is committed: its conversations go back to the queue (api/container.py).
+        self.signed_out: list[Callable[[str], object]] = []
+
+    def _tell_signed_out(self, username: str) -> None:
+        for hook in self.signed_out:
+            hook(username)
 
     def create_user(
         self, username: str, password: str, role: str, now: datetime | None = None, actor: str = "cli"
@@ -235,6 +243,8 @@ class AccountStore:
             note = f"停用，退出 {ended} 个登录" if not active else "重新启用"
             self._audit(session, actor, "deactivate" if not active else "reactivate", row.username, note, now)
             session.commit()
+        if not active:
+            self._tell_signed_out(row.username)
 
     def set_role(self, actor: str, username: str, role: str, now: datetime | None = None) -> None:
         """A new role applies to the account's next request (sessions read it from the account)."""
@@ -258,7 +268,14 @@ class AccountStore:
             ended = self._end_sessions(session, row.id)
             self._audit(session, actor, "revoke", row.username, f"退出 {ended} 个登录", now)
             session.commit()
-            return ended
+        self._tell_signed_out(row.username)
+        return ended
+
+    def record(self, actor: str, action: str, note: str, now: datetime | None = None) -> None:
+        """An audit row for something a staff member did that is not an account change (e.g. 显示电话)."""
+        with self.sessions() as session:
+            self._audit(session, actor, action, normalize_username(actor), note, now)
+            session.commit()
 
     def accounts(self, now: datetime | None = None) -> list[Account]:
         now = now or datetime.now(UTC)
