@@ -262,7 +262,9 @@ class Conversations:
             # [handoff hold] Unless that person left the worker unanswered too long: then it is back
             # in the queue and the worker is told so, once (api/handoff/store.py, lapse_if_silent).
             notice = await asyncio.to_thread(self.handoffs.lapse_if_silent, conversation)
-            held = [StoredMessage(role="user", text=shown)] + ([StoredMessage(role="bot", text=notice)] if notice else [])
+            held = [StoredMessage(role="user", text=shown)] + (
+                [StoredMessage(role="bot", text=notice)] if notice else []
+            )
             await asyncio.to_thread(self.history.add, conversation, channel, held)
             await asyncio.to_thread(self.handoffs.touch, conversation, channel, shown)
             return Turn([Reply(notice, id=held[-1].id)] if notice else [], handoff=True, with_staff=True)
