@@ -82,6 +82,14 @@ def as_user(client: TestClient, token: str, method: str, path: str, body: object
         ("lisi-wants-in-2026", "lisi", "用户名"),
         ("my gongyou login", "lisi", "本系统"),
         ("short", "lisi", "至少"),
+        # The usual dressing-up of a common word (found by a reviewer's password spray).
+        ("Password123!", "lisi", "太常见"),
+        ("Aa123456789", "lisi", "太常见"),
+        ("woaini1314520", "lisi", "太常见"),
+        ("iloveyou1234", "lisi", "太常见"),
+        ("qwer1234qwer", "lisi", "太常见"),
+        ("Taiyuan2026!", "lisi", "太常见"),
+        ("Shanxi2026!!", "lisi", "太常见"),
     ],
 )
 def test_common_and_guessable_passwords_are_refused(password: str, username: str, why: str) -> None:
@@ -91,6 +99,8 @@ def test_common_and_guessable_passwords_are_refused(password: str, username: str
 
 def test_an_ordinary_passphrase_is_accepted() -> None:
     assert password_problem(NEW_PASSWORD, "lisi") is None
+    for fine in ("plum blossom river 7", "taiyuan-bus-goes-slow", "Xk7#mq2!vLp9", "lantern over a river"):
+        assert password_problem(fine, "lisi") is None, fine
 
 
 # ---- one's own password ----
