@@ -276,6 +276,19 @@ def test_the_right_password_inside_a_refused_burst_is_refused(tmp_path: Path, st
     assert hasher.entered == 5  # the right password was never checked
 
 
+def test_a_lockout_is_in_the_admins_audit(tmp_path: Path, standin_searcher: Searcher) -> None:
+    # Before, the only trace was a log line without the account: nobody could see who was attacked.
+    with app_client(tmp_path, standin_searcher, login_failures_per_minute=100, login_attempts_per_account=3) as client:
+        gate(client, "target", slots=4).gate.set()
+        statuses = [post_login(client, "target", f"guess {n}")[0] for n in range(5)]
+        post_login(client, "nobody-has-this-name", "guess")
+        audit = client.app.state.container.accounts.audit()  # type: ignore[attr-defined]
+    assert statuses == [401, 401, 401, 429, 429]
+    lockouts = [entry for entry in audit if entry.action == "lockout"]
+    assert [(entry.username, entry.actor) for entry in lockouts] == [("target", "系统")]
+    assert "暂停 1 分钟" in lockouts[0].note
+
+
 def test_concurrent_password_checks_never_exceed_the_bound(tmp_path: Path, standin_searcher: Searcher) -> None:
     names = [f"user{n}" for n in range(12)]
     with app_client(tmp_path, standin_searcher, password_checks=2) as client:

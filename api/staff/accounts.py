@@ -333,6 +333,20 @@ class AccountStore:
         result = session.execute(query)
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def note_lockout(self, username: str, seconds: int, now: datetime | None = None) -> None:
+        """In the admins' audit: the account's logins are paused (someone is guessing its password).
+
+        Only lockouts are written, never each failure: a guesser could fill the table otherwise.
+        """
+        with self.sessions() as session:
+            if session.scalar(select(UserRow.id).where(UserRow.username == normalize_username(username))) is None:
+                return  # a name nobody has: nothing to tell an admin about
+            minutes = max(1, seconds // 60)
+            self._audit(
+                session, "系统", "lockout", normalize_username(username), f"登录尝试太多，暂停 {minutes} 分钟", now
+            )
+            session.commit()
+
     def _audit(self, session: Session, actor: str, action: str, username: str, note: str, now: datetime | None) -> None:
         at = now or datetime.now(UTC)
         session.add(StaffAuditRow(at=at, actor=actor, action=action, username=username, note=note))

@@ -43,6 +43,7 @@ LOCK_MEMORY_S = 24 * 60 * 60  # lockouts within a day make the next one longer
 class Refusal:
     message: str  # for people
     retry_after_s: int
+    locked_now: bool = False  # this attempt locked the account: the admins' audit says so
 
 
 TOO_MANY_FOR_PAIR = "登录失败次数太多，请一分钟后再试"
@@ -76,8 +77,9 @@ class LoginLimits:
         from_address = await self.limits.count(f"login-from:{address}", ADDRESS_WINDOW_S)
         if account > self.per_account:
             # Only the attempt that crossed the ceiling locks (the count is atomic: exactly one).
-            seconds = await self._lock(username, level + 1) if account == self.per_account + 1 else LOCK_BASE_S
-            return Refusal(TOO_MANY_FOR_ACCOUNT.format(minutes=_minutes(seconds)), seconds)
+            locked_now = account == self.per_account + 1
+            seconds = await self._lock(username, level + 1) if locked_now else LOCK_BASE_S
+            return Refusal(TOO_MANY_FOR_ACCOUNT.format(minutes=_minutes(seconds)), seconds, locked_now)
         if from_address > self.per_address:
             return Refusal(TOO_MANY_FROM_ADDRESS, ADDRESS_WINDOW_S)
         if pair > self.per_pair:

@@ -77,6 +77,8 @@ async def login(
 ) -> MeOut:
     username, address = normalize_username(body.username), client_address(request)
     refusal = await guard.admit(username, address)
+    if refusal is not None and refusal.locked_now:
+        await run_in_threadpool(accounts.note_lockout, username, refusal.retry_after_s)
     if refusal is not None:
         raise HTTPException(
             status_code=429, detail=refusal.message, headers={"Retry-After": str(refusal.retry_after_s)}

@@ -23,6 +23,7 @@ const ACTION_LABELS = {
   deactivate: "停用",
   reactivate: "启用",
   revoke: "退出所有登录",
+  lockout: "登录暂停",
 };
 const TEXT = {
   mismatch: "两次输入的新密码不一样",
