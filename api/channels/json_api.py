@@ -91,8 +91,9 @@ async def limit_new_handoff(
     if await limits.allow(f"address:handoff:{address}", per_minute):
         return
     if await asyncio.to_thread(handoffs.withdraw, conversation, since):
+        # One clear message: the bot's "已经帮您转给工作人员" followed by "没有转成" said both.
         answer["handoff"] = False
-        answer["replies"].append(Reply(HANDOFF_BUSY).to_json())
+        answer["replies"] = [Reply(HANDOFF_BUSY).to_json()]
 
 
 def render(turn: Turn) -> dict[str, Any]:
