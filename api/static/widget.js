@@ -65,6 +65,7 @@
     network: "网络不稳定，请稍后再试，或拨打 12333",
     tooMany: "发送太频繁了，请稍等一会儿再发。",
     tooLarge: "内容太长了，请分几次发送。",
+    tooLong: "消息太长了（最多 {limit} 字）。请分几次说，或者先说最要紧的一件事。",
     badRequest: "消息没有发出去，请换个说法再试。",
     handoff: "已为您转人工，工作人员会在这里回复您。",
     end: "结束对话",
@@ -717,10 +718,19 @@
       });
   }
 
+  // The api's API_MAX_MESSAGE_CHARS (default): a longer message is answered with a request to
+  // say it in parts, so it is not sent, and the words stay in the box to cut up.
+  var MAX_MESSAGE_CHARS = 1000;
+
   function sendInput() {
     var text = input.value.trim();
     if (!text) {
       input.value = "";
+      input.focus();
+      return;
+    }
+    if (text.length > MAX_MESSAGE_CHARS) {
+      showNotice(TEXT.tooLong.replace("{limit}", String(MAX_MESSAGE_CHARS)));
       input.focus();
       return;
     }
