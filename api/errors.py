@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 DATABASE_DOWN = "系统正在恢复，请过一会儿再发一次；急事请拨打 12333。"
@@ -104,7 +106,21 @@ async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+# FastAPI's own English sentences, as a person should read them.
+FRAMEWORK_DETAILS = {"There was an error parsing the body": "请求内容无法解析，请检查后再发"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's answer for an HTTPException, with FastAPI's English details said in Chinese
+    (a body nested too deeply to parse got "There was an error parsing the body")."""
+    assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.detail, str) and exc.detail in FRAMEWORK_DETAILS:
+        exc = StarletteHTTPException(exc.status_code, FRAMEWORK_DETAILS[exc.detail], exc.headers)
+    return await http_exception_handler(request, exc)
+
+
 def install_handlers(app: FastAPI) -> None:
     """The app's own error answers: invalid requests and a database that went away."""
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(StarletteHTTPException, http_error)

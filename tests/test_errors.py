@@ -46,3 +46,11 @@ def test_no_english_reaches_a_worker(client: TestClient) -> None:
     for body in ({"session_id": 5, "text": []}, {"session_id": "session-0001", "text": "x", "payload": "<b>"}):
         for reason in reasons(client.post("/api/web/messages", json=body)):
             assert not any("a" <= ch.lower() <= "z" for ch in reason), reason
+
+
+def test_a_body_nested_too_deeply_to_parse_is_refused_in_chinese(client: TestClient) -> None:
+    # Valid JSON, but deeper than the parser recurses: FastAPI's own 400 said it in English.
+    nested = b'{"session_id": "session-0001", "text": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/api/web/messages", content=nested, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求内容无法解析，请检查后再发"}
