@@ -179,6 +179,20 @@ def test_a_personal_number_is_no_conversation_id(client: TestClient, rasa: RasaS
     assert rasa.received == []
 
 
+def test_guessing_partner_keys_is_paused(client: TestClient) -> None:
+    body = {"source": "hotline", "user_id": "agent-7", "text": "欠薪咋办"}
+    wrong = [
+        client.post("/api/channels/json/messages", json=body, headers={"X-API-Key": f"guess-{n}"}).status_code
+        for n in range(12)
+    ]
+    assert wrong == [401] * 11 + [429]  # the eleventh wrong key starts the pause
+    # Paused for the address, the right key included, so guessing gains nothing.
+    right = client.post("/api/channels/json/messages", json=body, headers={"X-API-Key": "k-two"})
+    assert right.status_code == 429 and right.headers["retry-after"] == "900"
+    elsewhere = TestClient(client.app, client=("198.51.100.9", 40000))
+    assert elsewhere.post("/api/channels/json/messages", json=body, headers={"X-API-Key": "k-two"}).status_code == 200
+
+
 def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:
     assert (
         client.post("/api/web/messages", content=b"{oops", headers={"content-type": "application/json"}).status_code
