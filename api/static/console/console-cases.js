@@ -1,5 +1,7 @@
 /*
  * 案件: the wage cases workers registered through the bot; staff read one and set its status.
+ * The worker's phone is shown masked; 显示电话 asks the api for it (each view is audited) and
+ * it stays on screen only while that case is open.
  */
 import { asList, asObject, asText, byId, clear, cssEscape, el, markCurrent } from "./dom.js";
 import { fullTime, timeNode } from "./format.js";
@@ -52,7 +54,16 @@ export function createCases(app) {
   /** @type {Record<string, any>} the listed cases by number */
   let items = {};
   let openNumber = "";
+  /** @type {(() => void) | null} puts the masked number back where the full one is shown */
+  let hideContact = null;
   arrowRows(list);
+
+  function forgetContact() {
+    if (hideContact) {
+      hideContact();
+      hideContact = null;
+    }
+  }
 
   const refresh = singleFlight(() => {
     const query = new URLSearchParams();
@@ -81,6 +92,9 @@ export function createCases(app) {
 
   /** @param {string} number */
   function select(number) {
+    if (number !== openNumber) {
+      forgetContact();
+    }
     openNumber = number;
     markCurrent(list.querySelectorAll(".gc-item"), number);
     if (items[number]) {
@@ -131,6 +145,7 @@ export function createCases(app) {
 
   /** @param {any} item */
   function render(item) {
+    hideContact = null; // the view is rebuilt: the number shown, if any, goes with it
     clear(view);
     const number = asText(item.case_number);
     const details = asObject(item.details);
@@ -155,13 +170,80 @@ export function createCases(app) {
       const value = details[name];
       const text = Array.isArray(value) ? value.map(asText).join("、") : asText(value);
       fields.appendChild(el("dt", "", label));
-      fields.appendChild(el("dd", "", text || "—"));
+      fields.appendChild(name === "contact" && text ? contactField(number, text) : el("dd", "", text || "—"));
     }
     view.appendChild(fields);
     if (item.status_note) {
       view.appendChild(el("p", "gc-note", "备注：" + asText(item.status_note)));
     }
     view.appendChild(statusForm(number, asText(item.status)));
+  }
+
+  /**
+   * 联系电话: masked, with 显示电话; the full number with 复制 once shown.
+   * @param {string} number the case
+   * @param {string} masked
+   */
+  function contactField(number, masked) {
+    const dd = el("dd", "gc-contact");
+    const shown = el("span", "gc-contact-number", masked);
+    const reveal = /** @type {HTMLButtonElement} */ (el("button", "gc-button gc-contact-show", "显示电话"));
+    reveal.type = "button";
+    reveal.title = "显示完整号码，用于给工友回电（每次查看都会记录）";
+    const copy = /** @type {HTMLButtonElement} */ (el("button", "gc-button gc-contact-copy", "复制"));
+    copy.type = "button";
+    copy.hidden = true;
+    dd.append(shown, " ", reveal, " ", copy);
+    /** @type {string} */
+    let phone = "";
+    reveal.addEventListener("click", () => {
+      reveal.disabled = true;
+      app
+        .call("POST", "/api/console/cases/" + encodeURIComponent(number) + "/contact", {})
+        .then((data) => {
+          phone = asText(data.phone);
+          if (!phone || number !== openNumber) {
+            return;
+          }
+          shown.textContent = phone;
+          reveal.hidden = true;
+          copy.hidden = false;
+          hideContact = () => {
+            phone = "";
+            shown.textContent = masked;
+            reveal.hidden = false;
+            copy.hidden = true;
+          };
+        })
+        .catch(app.failed)
+        .finally(() => {
+          reveal.disabled = false;
+        });
+    });
+    copy.addEventListener("click", () => {
+      if (!phone) {
+        return;
+      }
+      const done = () => app.notify("电话已复制");
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(phone).then(done, () => selectText(shown));
+      } else {
+        selectText(shown); // plain http: the browser gives no clipboard; staff press Ctrl+C
+      }
+    });
+    return dd;
+  }
+
+  /** @param {HTMLElement} node */
+  function selectText(node) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const selection = window.getSelection();
+    if (selection) {
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    app.notify("请按 Ctrl+C 复制电话");
   }
 
   /**
@@ -227,8 +309,13 @@ export function createCases(app) {
     refresh,
     /** The open case's number ("" for none). */
     open: () => openNumber,
+    /** Leaving the cases: a phone shown goes back to its masked form. */
+    leave: forgetContact,
     /** @param {string} number a case to show once the list is in (from the address) */
     openLater(number) {
+      if (number !== openNumber) {
+        forgetContact();
+      }
       openNumber = number;
     },
   };

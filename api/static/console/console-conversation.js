@@ -1,7 +1,9 @@
 /*
  * One conversation on the right: its transcript (polled while open), and taking it from the
  * bot, replying to the worker, handing it back. Only messages not shown yet are added, so
- * a poll never moves what staff are reading.
+ * a poll never moves what staff are reading. An admin may take over (强制接入) or hand back
+ * (强制交还) a conversation a colleague has, after confirming: a colleague who went home must
+ * not keep the worker waiting.
  */
 import { ApiError } from "./api.js";
 import { asList, asText, byId, clear, el, markCurrent } from "./dom.js";
@@ -42,6 +44,15 @@ export function createConversation(app) {
 
   function mine() {
     return !!data && data.status === "staff" && asText(data.taken_by) === app.me.username;
+  }
+
+  function isAdmin() {
+    return app.me.role === "admin";
+  }
+
+  /** Someone else has the conversation: only an admin may force it. */
+  function othersHaveIt() {
+    return !!data && data.status === "staff" && !!data.taken_by && !mine();
   }
 
   const refresh = singleFlight(() => {
@@ -105,11 +116,16 @@ export function createConversation(app) {
     stateLine.className = "gc-conv-state gc-state-" + (STATUS_LABELS[status] ? status : "other");
 
     const isMine = mine();
-    const others = status === "staff" && !isMine && !!data.taken_by;
+    const others = othersHaveIt();
+    const force = others && isAdmin();
     take.hidden = isMine;
-    take.disabled = others;
-    take.title = others ? "已由 " + asText(data.taken_by) + " 接入" : "接入后机器人不再回答";
-    release.hidden = !isMine;
+    take.disabled = others && !force;
+    take.textContent = force ? "强制接入" : "接入";
+    take.title = others
+      ? "已由 " + asText(data.taken_by) + " 接入" + (force ? "；管理员可以强制接入" : "")
+      : "接入后机器人不再回答";
+    release.hidden = !isMine && !force;
+    release.textContent = force ? "强制交还机器人" : "交还机器人";
     const wasHidden = form.hidden;
     form.hidden = !isMine;
     hint.textContent = isMine ? "" : others ? "已由 " + asText(data.taken_by) + " 接入。" : "接入后才能回复工友。";
@@ -160,9 +176,20 @@ export function createConversation(app) {
     if (!openId) {
       return;
     }
+    const force = othersHaveIt() && isAdmin();
+    if (force) {
+      const who = asText(data.taken_by);
+      const ask =
+        action === "take"
+          ? "这个会话已由 " + who + " 接入。确定要强制接入吗？" + who + " 将不能再回复。"
+          : "这个会话已由 " + who + " 接入。确定要强制交还机器人吗？";
+      if (!window.confirm(ask)) {
+        return;
+      }
+    }
     button.disabled = true;
     app
-      .call("POST", conversationPath(openId, action), {})
+      .call("POST", conversationPath(openId, action), force ? { force: true } : {})
       .then(() => app.notify(done))
       .catch(app.failed)
       .finally(() => {

@@ -108,6 +108,9 @@ function switchTab(name, focusTab) {
   }
   conversationPane.hidden = !(name === "queue" || name === "conversations");
   casePane.hidden = name !== "cases";
+  if (name !== "cases") {
+    app.cases.leave(); // a worker's phone is on screen only while its case is
+  }
   if (name === "queue") {
     app.queue.refresh();
   } else if (name === "conversations") {
