@@ -20,7 +20,7 @@ from actions.check_case_status import ActionCheckCaseStatus
 from actions.parsing import parse_case_number
 from actions.validate_case_status import FILED_HERE, ValidateCaseStatusForm
 from api.cases.lookups import MAX_FAILURES, case_key
-from api.cases.store import CASE_ALPHABET, CaseStore, WageIntake, conversation_key
+from api.cases.store import CASE_ALPHABET, CaseStore, WageIntake, conversation_key, new_case_number
 from api.privacy.vault import Cipher, PiiVault, placeholder
 from knowledge.search import Searcher
 from tests.support.databases import migrated
@@ -219,3 +219,10 @@ def test_forgotten_digits_end_the_form_with_a_person_offered(store: CaseStore, v
     events, messages = run(ValidateCaseStatusForm(), tracker("widget:family", "手机号忘了", asked, "case_status_form"))
     assert slots_set(events)["form_outcome"] == "stopped"
     assert messages[0]["buttons"][0]["payload"] == "/ask_human"
+
+
+def test_a_case_number_carries_the_date_in_shanxi() -> None:
+    # 20:30 UTC on 3 December is 04:30 on 4 December in Taiyuan, the day the worker filed it.
+    evening_utc = datetime(2026, 12, 3, 20, 30, tzinfo=UTC)
+    assert new_case_number(evening_utc).startswith("GY-20261204-")
+    assert new_case_number(datetime(2026, 12, 3, 10, 0, tzinfo=UTC)).startswith("GY-20261203-")

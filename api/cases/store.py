@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from api.db.engine import shared_engine
 from api.privacy.vault import Cipher
 
 CASE_SUFFIX_CHARS = 8  # 32 letters ** 8 = 2 ** 40 numbers a day
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # where the workers and the office are
 CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 STATUS_LABELS = {
     "received": "已受理，等待工作人员核实",
@@ -98,8 +100,10 @@ def conversation_key(sender_id: str) -> str:
 
 
 def new_case_number(now: datetime) -> str:
+    """GY-<the day in Shanxi>-<random>: the date the worker filed it on their own calendar (a case
+    filed at 03:00 Beijing time carried the UTC date, a day before)."""
     suffix = "".join(secrets.choice(CASE_ALPHABET) for _ in range(CASE_SUFFIX_CHARS))
-    return f"GY-{now:%Y%m%d}-{suffix}"
+    return f"GY-{now.astimezone(LOCAL_TIME):%Y%m%d}-{suffix}"
 
 
 def _case(row: CaseRow) -> Case:
