@@ -3,11 +3,14 @@
     .venv/bin/python bench/redaction.py [--n 5000] [--seed 7] [--show 5]
 
 Detection: generated mobiles, resident IDs (valid, and with a wrong check character) and bank
-cards (Luhn-valid, and UnionPay numbers failing Luhn) in every written form (groupings, one or
-two separators of many kinds, full-width digits, Chinese numerals, mixed), inside a short
-Chinese sentence. A number counts as found when every digit of it lies inside a redacted span.
+cards (Luhn-valid, and UnionPay numbers failing Luhn) in every written form (groupings, one to
+three separators of many kinds, full-width digits, Chinese and formal numerals, mixed; a mobile
+also in pairs, digit by digit, with its head in brackets or words between head and rest),
+inside a short Chinese sentence. A number counts as found when every digit of it lies inside a
+redacted span.
 
-False positives: ordinary text with amounts, dates, times, case numbers, counts and landlines
+False positives: ordinary text with amounts, dates, times, case numbers, counts, landlines,
+lists of small numbers, ranges, prices, scores, versions and sizes
 (tests/support/pii_samples.py). A text counts when anything in it is redacted.
 
 Prints the rates overall and per form or category, and a few misses of each.
@@ -26,15 +29,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.privacy.redact import find, redact
-from tests.support.pii_samples import context, in_context, ordinary, personal
-
-SEPARATOR_CHARS = set(" -.,，、/／\t\n·．\u3000－+")
+from tests.support.pii_samples import DIGIT_CHARS, context, in_context, ordinary, personal
 
 
 def covered(text: str, start: int, written: str) -> bool:
+    """Every character of ``written`` that writes a digit lies inside a redacted span."""
     spans = [(f.start, f.end) for f in find(text)]
     for offset, ch in enumerate(written, start):
-        if ch in SEPARATOR_CHARS:
+        if ch not in DIGIT_CHARS:
             continue
         if not any(a <= offset < b for a, b in spans):
             return False
@@ -51,6 +53,8 @@ def main() -> None:
 
     found_by: Counter[str] = Counter()
     total_by: Counter[str] = Counter()
+    found_shape: Counter[str] = Counter()
+    total_shape: Counter[str] = Counter()
     misses: list[str] = []
     started = time.perf_counter()
     for _ in range(args.n):
@@ -58,9 +62,12 @@ def main() -> None:
         before, after = context(rnd)
         text = before + item.text + after
         key = f"{item.kind} {item.form.split()[1]}"
+        shape = f"{item.kind} {item.form.split()[0]}"
         total_by[key] += 1
+        total_shape[shape] += 1
         if covered(text, len(before), item.text):
             found_by[key] += 1
+            found_shape[shape] += 1
         elif len(misses) < args.show:
             misses.append(repr(text))
     detect_s = time.perf_counter() - started
@@ -81,6 +88,9 @@ def main() -> None:
     print(f"detection: {found}/{total} = {found / total:.2%}  ({detect_s / total * 1000:.3f} ms per text)")
     for key in sorted(total_by):
         print(f"  {key:<22} {found_by[key]:>5}/{total_by[key]:<5} {found_by[key] / total_by[key]:.2%}")
+    print("  by grouping of the mobile:")
+    for key in sorted(k for k in total_shape if k.startswith("mobile")):
+        print(f"  {key:<22} {found_shape[key]:>5}/{total_shape[key]:<5} {found_shape[key] / total_shape[key]:.2%}")
     for text in misses:
         print(f"  missed: {text}")
     flagged, seen = sum(flagged_by.values()), sum(seen_by.values())

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from api.privacy.redact import find, redact
 from tests.support.pii_samples import (
+    DIGIT_CHARS,
     id_check,
     is_id,
     luhn_ok,
@@ -23,7 +24,7 @@ MOBILE = "13812345678"
 ID_18 = "140102199003071234"[:17] + id_check("14010219900307123")
 CARD_16 = with_luhn("622202123456789")
 CARD_19 = with_luhn("621700123456789012")
-DIGITS = "0123456789０１２３４５６７８９一二三四五六七八九零〇幺两"
+DIGITS = "".join(sorted(DIGIT_CHARS))
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -67,6 +68,78 @@ def test_mobile_written_the_usual_ways_is_redacted(text: str) -> None:
     assert kinds(text) == [("mobile", MOBILE)]
     assert redact(text)[0].endswith("[手机号]")
     assert no_number_left(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话139——1234——5678",  # em dash, doubled as Chinese keyboards type it
+        "电话139—1234—5678",
+        "电话139――1234――5678",  # horizontal bar
+        "电话139──1234──5678",  # box-drawing line
+        "电话139ー1234ー5678",  # katakana long-vowel mark, a Japanese keyboard's dash
+        "电话139~1234~5678",
+        "电话139～1234～5678",
+        "电话139〜1234〜5678",
+        "电话139*1234*5678",
+        "电话139＊1234＊5678",
+        "tel:139_1234_5678",
+        "电话139＿1234＿5678",
+        "电话139 - 1234 - 5678",  # three characters between groups
+        "电话139 ——1234 ——5678",
+        "电话(139)12345678",
+        "电话（139）1234-5678",
+        "电话(139) 1234 5678",
+        "电话壹叁玖壹贰叁肆伍陆柒捌",  # formal numerals
+        "电话壹參玖壹貳參肆伍陸柒捌",  # traditional
+        "电话1叁9壹2叁4伍6柒8",  # mixed with digits
+        "电话壹叁玖-壹贰叁肆-伍陆柒捌",
+        "电话139 12 34 56 78",  # pairs
+        "电话1３9 12 34 56 78",
+        "电话139-12345-678",
+        "电话1 3 9 1 2 3 4 5 6 7 8",  # every digit on its own
+        "电话1-3-9-1-2-3-4-5-6-7-8",
+        "电话一 三 九 一 二 三 四 五 六 七 八",
+        "电话+86 139 12 34 56 78",
+        "号码是139 后面是1234 5678",  # words between the head and the rest
+        "号码139，后面12345678",
+        "手机号一三九，然后是一二三四五六七八",
+    ],
+)
+def test_mobile_written_in_rarer_forms_is_redacted(text: str) -> None:
+    assert kinds(text) == [("mobile", "13912345678")]
+    out = redact(text)[0]
+    assert out.endswith("[手机号]"), out
+    assert not set(out) & DIGIT_CHARS, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 2 3",
+        "第1、3、5、7、9、11、13天",
+        "13:30",
+        "13:30-15:00",
+        "1-2天",
+        "13~15号",
+        "3000~5000元",
+        "12.50元",
+        "13.50，14.80，9.90",  # prices
+        "13.5 14.8 9.9 10.5",
+        "139.120.134.56",  # a network address (uvicorn's log lines hold them)
+        "版本1.3.9",
+        "120*60*30",
+        "1500，2000，300",  # amounts
+        "150 200 300 50",
+        "3比1",
+        "(0351)1234567",
+        "（0351）7654321",
+        "2024——12——03",
+        "电话费150元，后面是20240315交的",  # a date after a mobile-like head
+    ],
+)
+def test_ordinary_numbers_the_loose_rules_meet_are_left_alone(text: str) -> None:
+    assert find(text) == []
 
 
 def test_a_numeral_before_a_number_in_digits_is_a_word() -> None:
@@ -170,7 +243,6 @@ CONTEXT = st.text(
     ),
     max_size=10,
 )
-SEPARATORS = set(" -.,，、/／\t\n·．\u3000－+\r")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -180,9 +252,7 @@ def test_every_written_form_is_found_in_chinese_context(seed: int, before: str, 
     text = before + item.text + after
     spans = [(f.start, f.end) for f in find(text)]
     uncovered = [
-        ch
-        for i, ch in enumerate(item.text, len(before))
-        if ch not in SEPARATORS and not any(a <= i < b for a, b in spans)
+        ch for i, ch in enumerate(item.text, len(before)) if ch in DIGIT_CHARS and not any(a <= i < b for a, b in spans)
     ]
     assert not uncovered, f"{item.form}: {text!r}"
 
@@ -206,6 +276,17 @@ def test_a_card_with_zero_groups_is_not_a_list_of_amounts() -> None:
     card = with_luhn("300000000000000009")
     written = f"{card[:4]}．{card[4:8]}·{card[8:12]}，{card[12:16]}\u00a0{card[16:]}"
     assert kinds(f"卡{written}号") == [("bank_card", card)]
+
+
+def test_a_loose_mobile_after_digits_and_a_plus_is_no_whole_run() -> None:
+    assert [f.value for f in find("140+86 138 122314 05")] == []
+
+
+def test_a_loose_mobile_next_to_another_is_found_as_after_redaction() -> None:
+    text = "0086 1／5／5／3／7／6／0／4／4／0／2–＋86 168－25242-673"
+    out, found = redact(text)
+    assert [f.value for f in found] == ["15537604402", "16825242673"]
+    assert redact(out) == (out, [])
 
 
 # --- what the bench found (bench/redaction.py --n 20000) -----------------------------------------

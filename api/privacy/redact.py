@@ -86,13 +86,30 @@ _FOLD = str.maketrans(
         "\u2012": "-",  # figure dash
         "\u2013": "-",  # en dash
         "\u2212": "-",  # minus sign
+        # Chinese keyboards' dashes: an em dash (typed doubled, "——"), a horizontal bar, a
+        # box-drawing line, the katakana long-vowel mark a Japanese layout gives for "-".
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2500": "-",
+        "\u30fc": "-",
+        "\ufe58": "-",  # small em dash
+        "\ufe63": "-",  # small hyphen-minus
+        "～": "~",
+        "〜": "~",  # wave dash
+        "＊": "*",
+        "＿": "_",
+        "（": "(",
+        "）": ")",
     }
 )
 
 
 # Chinese numerals as workers use them in a number: 幺 is 1 and 两 is 2 when read digit by digit.
 _NUMERALS = {"零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4"}
-_NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "兩": "2"}
+# Formal (banker's) numerals, simplified and traditional, as on receipts and wage slips.
+_NUMERALS |= {"壹": "1", "贰": "2", "貳": "2", "叁": "3", "叄": "3", "參": "3", "肆": "4", "伍": "5"}
+_NUMERALS |= {"陆": "6", "陸": "6", "柒": "7", "捌": "8", "玖": "9"}
 _FOLD_NUMERALS = str.maketrans(_NUMERALS)
 
 _FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD) + "]")
@@ -128,10 +145,11 @@ def _canonical(folded: str) -> str:
 # punctuation) may touch it. Grouped forms allow one or two separator characters between groups.
 _NOT_AFTER_DIGIT = r"(?<![0-9])"
 _NOT_BEFORE_DIGIT = r"(?![0-9])"
-# Between groups: one or two of space, tab, new line, dot, comma, 、, slash, dash, middle dot
-# (ASCII and full-width; \u3000 and the dashes are already folded).
-_SEP_CHARS = " \t\r\n.,，、/／\\-·・．。"
-_SEP = "[" + re.escape(_SEP_CHARS) + "]{1,2}"
+# Between groups: one to three of space, tab, new line, dot, comma, 、, slash, dash, middle dot,
+# tilde, star, underscore (ASCII and full-width; \u3000, the dashes, ～, ＊ and ＿ are already
+# folded). Three: "139 - 1234 - 5678", "139 ——1234".
+_SEP_CHARS = " \t\r\n.,，、/／\\-·・．。~*_"
+_SEP = "[" + re.escape(_SEP_CHARS) + "]{1,3}"
 SEPARATORS = _SEP  # a regular expression: what may stand between the groups of a number
 
 
@@ -175,11 +193,14 @@ _MOBILE_GROUPED = (  # 3-4-4, 4-3-4, 3-8
     rf"1[3-9][0-9](?:{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}|[0-9]{_SEP}[0-9]{{3}}{_SEP}[0-9]{{4}}|{_SEP}[0-9]{{8}})"
 )
 _COUNTRY = rf"(?:\+|00)?86(?:{_SEP})?"  # +86 / 86 / 0086, inside the span but not in the value
+# "(139)12345678", "（139）1234-5678": the head in brackets, as a landline's area code is written.
+_MOBILE_BRACKETED = rf"\(1[3-9][0-9]\)(?:{_SEP})?(?:[0-9]{{8}}|[0-9]{{4}}(?:{_SEP})?[0-9]{{4}})"
 _MOBILE_FORMS = _forms(
     _COUNTRY + _MOBILE_PLAIN,
     _COUNTRY + _MOBILE_GROUPED,
     _MOBILE_PLAIN,
     _MOBILE_GROUPED,
+    _MOBILE_BRACKETED,
 )
 
 
@@ -281,9 +302,9 @@ _RULES: tuple[tuple[Kind, int, tuple[_Form, ...], tuple[_Check, ...]], ...] = (
     ("mobile", 11, _MOBILE_FORMS, ((4, _is_mobile),)),
 )
 
-# A run of digits and separators (with a leading + and a trailing X): no number spans two runs,
-# so the forms are only tried inside runs long enough to hold one.
-_RUN = re.compile(rf"\+?[0-9](?:(?:{_SEP})?[0-9])*[Xx]?")
+# A run of digits and separators (with a leading + or a bracketed mobile head, and a trailing
+# X): no number spans two runs, so the forms are only tried inside runs long enough to hold one.
+_RUN = re.compile(rf"\+?(?:\(1[3-9][0-9]\)(?:{_SEP})?)?[0-9](?:(?:{_SEP})?[0-9])*[Xx]?")
 _MIN_DIGITS = 11
 _NOT_DIGITS = re.compile("[^0-9]")
 _ONE_SEP = re.compile("[" + re.escape(_SEP_CHARS) + "]")
@@ -323,7 +344,104 @@ def _candidates(folds: list[str]) -> list[Found]:
     return [found for _, found in ranked]
 
 
+# --- loose mobiles (a second pass, on what the forms left) -----------------------------------------
+#
+# A mobile written in a rarer grouping ("139 12 34 56 78", "139-12345-678", "1 3 9 1 2 3 4 5 6 7
+# 8") counts only when it is a whole run: eleven digits 1[3-9]…, nothing but separators between
+# them and no further digit within a separator's reach. Lists of amounts, prices, times and
+# network addresses are runs too, so the groups must also look like a phone's (see
+# _loose_mobile). It runs after the forms, on the text with their findings blanked out, so that
+# a number found there ends a run as its placeholder will (redacting twice finds nothing new).
+
+_BLANK = "\x00"
+_DIGIT_GROUPS = re.compile(r"([0-9]+)")
+_MOBILE_HEAD = re.compile(r"1[3-9]")
+
+
+def _loose_mobile(written: str) -> str | None:
+    """The mobile a whole run of digits and separators spells, or None."""
+    parts = _DIGIT_GROUPS.split(written)
+    lead, groups, gaps, rest = parts[0], parts[1::2], parts[2:-1:2], parts[-1]
+    if rest or lead not in ("", "+"):
+        return None  # a bracket in front
+    digits = sum(len(g) for g in groups)
+    if len(groups) > 2 and (groups[0], digits) in (("86", 13), ("0086", 15)):
+        groups, gaps = groups[1:], gaps[1:]  # a country prefix
+    elif lead:
+        return None
+    value = "".join(groups)
+    if len(value) != 11 or not _MOBILE_HEAD.match(value) or len(groups) < 2:
+        return None
+    # One separator throughout (a list of prices "13.50 14.80" or a time range mixes them).
+    if len({frozenset(gap) for gap in gaps}) != 1:
+        return None
+    # Every digit alone, or the network's three-digit head and no group of one (a list of three
+    # amounts "1580，2356，179" has a longer head).
+    if not (len(groups) == 11 or (len(groups[0]) == 3 and all(len(g) >= 2 for g in groups))):
+        return None
+    # Round amounts ("1500，2000，300", "150 200 300 50"), an IPv4 address ("139.120.134.56").
+    longer = [g for g in groups[1:] if len(g) >= 3]
+    if all(g.endswith("0") for g in groups) or (longer and all(g.endswith("0") for g in longer)):
+        return None
+    if gaps[0] == "." and len(groups) == 4:
+        return None
+    return value
+
+
+# "号码是139 后面是1234 5678": a head, a few words that say the rest follows, eight digits. The
+# words are from a short list, so "150元，后面是20240315" (an amount, then a date) stays.
+_SEP_CLASS = "[" + re.escape(_SEP_CHARS) + "]"
+_THEN = r"[ \t,，、。:：;；]*(?:后面|后边|后头|然后|接着|剩下的?|再|后)(?:几位)?(?:是|为|:|：)?[ \t,，、:：]*"
+_HEAD_WORDS_REST = re.compile(
+    rf"(?<![0-9])1[3-9][0-9](?:{_THEN})(?P<rest>[0-9]{{8}}|[0-9]{{4}}(?:{_SEP})?[0-9]{{4}})(?![0-9])"
+)
+_DIGIT_NEARBY_BEFORE = re.compile(rf"[0-9]{_SEP_CLASS}{{0,3}}$")
+_DIGIT_NEARBY_AFTER = re.compile(rf"{_SEP_CLASS}{{0,3}}[0-9]")
+
+
+def _alone(folded: str, start: int, end: int) -> bool:
+    """No digit within a separator's reach of [start, end): the digits there are a whole run."""
+    return not (
+        _DIGIT_NEARBY_BEFORE.search(folded, max(0, start - 4), start) or _DIGIT_NEARBY_AFTER.match(folded, end, end + 4)
+    )
+
+
+def _loose_candidates(folds: list[str], chosen: list[Found]) -> Iterator[Found]:
+    for folded in folds:
+        blanked = folded
+        for item in reversed(chosen):
+            blanked = blanked[: item.start] + _BLANK * (item.end - item.start) + blanked[item.end :]
+        for run in _RUN.finditer(blanked):
+            written = run.group().rstrip("Xx")  # an X ends an ID's run; after a mobile it is a letter
+            if len(_NOT_DIGITS.sub("", written)) not in (11, 13, 15):
+                continue
+            start = run.start()
+            value = _loose_mobile(written)
+            if value is None and written.startswith("+"):  # a plus that is no country prefix
+                value, start = _loose_mobile(written[1:]), start + 1
+            # A run may start at a "+" right after digits ("140+86 138…"): then it is no whole run.
+            if value is not None and _alone(blanked, run.start(), run.start() + len(written)):
+                yield Found("mobile", start, run.start() + len(written), value)
+        for match in _HEAD_WORDS_REST.finditer(blanked):
+            head_end = match.start() + 3
+            if _alone(blanked, match.start(), head_end) and _alone(blanked, match.start("rest"), match.end()):
+                value = blanked[match.start() : head_end] + _canonical(match.group("rest"))
+                yield Found("mobile", match.start(), match.end(), value)
+
+
 # --- public API --------------------------------------------------------------------------------
+
+
+def _choose(chosen: list[Found], starts: list[int], cand: Found) -> bool:
+    """Add ``cand`` to the chosen (sorted by start) unless it overlaps one; True if added."""
+    i = bisect.bisect_left(starts, cand.start)
+    overlaps_next = i < len(chosen) and chosen[i].start < cand.end
+    overlaps_prev = i > 0 and chosen[i - 1].end > cand.start
+    if overlaps_next or overlaps_prev:
+        return False
+    chosen.insert(i, cand)
+    starts.insert(i, cand.start)
+    return True
 
 
 def find(text: str) -> list[Found]:
@@ -335,15 +453,15 @@ def find(text: str) -> list[Found]:
     starts: list[int] = []
     overlapping: list[Found] = []
     for cand in _candidates(folds):  # in precedence order
-        i = bisect.bisect_left(starts, cand.start)
-        overlaps_next = i < len(chosen) and chosen[i].start < cand.end
-        overlaps_prev = i > 0 and chosen[i - 1].end > cand.start
-        if not (overlaps_next or overlaps_prev):
-            chosen.insert(i, cand)
-            starts.insert(i, cand.start)
-        else:
+        if not _choose(chosen, starts, cand):
             overlapping.append(cand)
-    return _widened(chosen, overlapping)
+    chosen = _widened(chosen, overlapping)
+    starts = [c.start for c in chosen]
+    # Until nothing changes: a loose mobile found ends the run next to it as its placeholder
+    # will, so that one may now stand alone (and redacting the output again finds nothing new).
+    while [cand for cand in list(_loose_candidates(folds, chosen)) if _choose(chosen, starts, cand)]:
+        pass
+    return chosen
 
 
 def _widened(chosen: list[Found], losers: list[Found]) -> list[Found]:

@@ -53,10 +53,15 @@ DIGITS = frozenset(_HALF + _FULL)
 # What may join the groups of a number (ASCII and the full-width or typographic variants).
 SEPARATORS: tuple[str, ...] = ("\u0020", "-", "\u3000", "\u00a0", "－", "\u2010", "\u2011", "\u2012", "\u2013")
 SEPARATORS += ("\u2212", ".", ",", "，", "、", "/", "／", "\t", "\n", "\r", "·", "・", "．", "。", "\\")
+SEPARATORS += ("\u2014", "\u2015", "\u2500", "\u30fc", "~", "～", "〜", "*", "＊", "_", "＿")
 # Chinese numerals as workers write a number digit by digit (幺 is 1, 两 is 2).
 NUMERALS = {"零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4"}
-NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_NUMBER_CHARS = DIGITS | frozenset(SEPARATORS) | frozenset("XxＸｘ+＋") | frozenset(NUMERALS)
+NUMERALS |= {"五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "兩": "2"}
+NUMERALS |= {"壹": "1", "贰": "2", "貳": "2", "叁": "3", "叄": "3", "參": "3", "肆": "4", "伍": "5"}
+NUMERALS |= {"陆": "6", "陸": "6", "柒": "7", "捌": "8", "玖": "9"}  # formal numerals
+_NUMBER_CHARS = DIGITS | frozenset(SEPARATORS) | frozenset("XxＸｘ+＋()（）") | frozenset(NUMERALS)
+# Words a mobile's span may hold between its head and the rest ("139 后面是1234 5678").
+_THEN_CHARS = frozenset("后面边头然接着剩下的再几位是为:：;；")
 # Every half-width character a number can be written with, to its full-width twin: the
 # redactor must not tell them apart.
 _WIDEN = str.maketrans(
@@ -93,7 +98,8 @@ def check_found(text: str, found: pii.Found) -> None:
     """One finding is a whole number of its kind, valid, and not cut out of a longer digit run."""
     assert 0 <= found.start < found.end <= len(text), f"span {found.start}:{found.end} outside the text"
     span = text[found.start : found.end]
-    assert set(span) <= _NUMBER_CHARS, f"span {span!r} holds more than a number"
+    words = _THEN_CHARS if found.kind == "mobile" else frozenset()
+    assert set(span) <= _NUMBER_CHARS | words, f"span {span!r} holds more than a number"
     assert not (found.start > 0 and text[found.start - 1] in DIGITS), f"{span!r} is cut out of a digit run"
     assert not (found.end < len(text) and text[found.end] in DIGITS), f"{span!r} is cut out of a digit run"
     written, value = written_digits(span), found.value
@@ -211,8 +217,13 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
     choice = fdp.ConsumeIntInRange(0, 3)
     if choice == 0:
         value = "1" + "3456789"[fdp.ConsumeIntInRange(0, 6)] + _digits(fdp, 9)
-        shapes = ([11], [3, 4, 4], [4, 3, 4], [3, 8])
-        return "mobile", value, _pick(fdp, _MOBILE_PREFIXES), _cut(value, _pick(fdp, shapes))
+        shapes = ([11], [3, 4, 4], [4, 3, 4], [3, 8], *LOOSE_MOBILE_SHAPES)
+        shape = _pick(fdp, shapes)
+        if shape in LOOSE_MOBILE_SHAPES and _round(_cut(value, shape)):
+            shape = [3, 4, 4]  # groups all ending in 0 read as a list of amounts (a known miss)
+        # A country prefix glued to a loose mobile ("+86139 12 34 56 78") reads as a longer head.
+        prefixes = _MOBILE_PREFIXES if shape not in LOOSE_MOBILE_SHAPES else ("", "+86 ", "0086 ", "86-", "0086-")
+        return "mobile", value, _pick(fdp, prefixes), _cut(value, shape)
     if choice == 1:
         first = _digits(fdp, 17)
         value = first + id_check(first)
@@ -229,11 +240,22 @@ def _number(fdp: Any) -> tuple[str, str, str, list[str]]:
     return "bank_card", value, "", _cut(value, shape)
 
 
-def _write(fdp: Any, prefix: str, groups: list[str]) -> str:
-    """Groups joined by separators (one picked per gap), each character half- or full-width."""
+# A mobile in pairs, 3-5-3 or digit by digit: written with one separator throughout.
+LOOSE_MOBILE_SHAPES = ([3, 2, 2, 2, 2], [3, 5, 3], [1] * 11)
+
+
+def _round(groups: list[str]) -> bool:
+    longer = [g for g in groups[1:] if len(g) >= 3]
+    return all(g.endswith("0") for g in groups) or (bool(longer) and all(g.endswith("0") for g in longer))
+
+
+def _write(fdp: Any, prefix: str, groups: list[str], one_separator: bool = False) -> str:
+    """Groups joined by separators (one picked per gap, or one for all), each character half- or
+    full-width."""
     text = prefix + groups[0]
+    same = _pick(fdp, SEPARATORS)
     for group in groups[1:]:
-        text += _pick(fdp, SEPARATORS) + group
+        text += (same if one_separator else _pick(fdp, SEPARATORS)) + group
     if text.endswith("X"):
         text = text[:-1] + _pick(fdp, "XxＸｘ")
     widths = fdp.ConsumeIntInRange(0, 2**32 - 1)
@@ -262,7 +284,8 @@ def plant_numbers(data: bytes) -> tuple[str, list[Planted], bool]:
     for i in range(fdp.ConsumeIntInRange(1, 4)):
         filler = _pick(fdp, SEPARATORS) if glued and i > 0 else _filler(fdp, between=i > 0)
         kind, value, prefix, groups = _number(fdp)
-        written = _write(fdp, prefix, groups)
+        loose = kind == "mobile" and [len(g) for g in groups] in LOOSE_MOBILE_SHAPES
+        written = _write(fdp, prefix, groups, one_separator=loose)
         start = pos + len(filler)
         planted.append(Planted(kind, value, start, start + len(written)))
         parts += [filler, written]

@@ -80,9 +80,28 @@ CHINESE_DIGITS = {
     "8": "八",
     "9": "九",
 }
+# Formal (banker's) numerals, simplified and traditional, as on a receipt or a wage slip.
+FORMAL_DIGITS = {
+    "0": "零",
+    "1": "壹",
+    "2": "贰貳",
+    "3": "叁參",
+    "4": "肆",
+    "5": "伍",
+    "6": "陆陸",
+    "7": "柒",
+    "8": "捌",
+    "9": "玖",
+}
+# Every character that writes a digit: a number counts as found when each of these is redacted.
+DIGIT_CHARS = frozenset(
+    "0123456789０１２３４５６７８９" + "".join(CHINESE_DIGITS.values()) + "".join(FORMAL_DIGITS.values())
+)
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-# What workers put between groups: one or two of these.
-SEPARATORS = (" ", "-", ".", ",", "，", "、", "/", "／", "\t", "\n", "·", "．", "\u3000", "－")
+# What workers put between groups: one to three of these.
+SEPARATORS: tuple[str, ...] = (" ", "-", ".", ",", "，", "、", "/", "／", "\t", "\n", "·", "．", "\u3000", "－")
+# Dashes of Chinese keyboards (an em dash is typed doubled: "——"), tildes, stars, underscores.
+SEPARATORS += ("\u2014", "\u2015", "\u2500", "ー", "~", "～", "〜", "*", "＊", "_", "＿")
 
 
 def _groups(value: str, sizes: tuple[int, ...]) -> list[str]:
@@ -95,7 +114,12 @@ def _groups(value: str, sizes: tuple[int, ...]) -> list[str]:
 
 def _gap(rnd: random.Random) -> str:
     first = rnd.choice(SEPARATORS)
-    return first if rnd.random() < 0.7 else first + rnd.choice([" ", first])
+    roll = rnd.random()
+    if roll < 0.6:
+        return first
+    if roll < 0.85 or first.isspace():
+        return first + rnd.choice([" ", first])  # "——", "- "
+    return f" {first} "  # "139 - 1234 - 5678"
 
 
 def _write_digits(text: str, rnd: random.Random, style: str) -> str:
@@ -103,16 +127,20 @@ def _write_digits(text: str, rnd: random.Random, style: str) -> str:
         return text
     if style == "full":
         return text.translate(FULL_WIDTH)
-    chance = 1.0 if style == "chinese" else 0.5
-    return "".join(
-        rnd.choice(CHINESE_DIGITS[ch]) if ch in CHINESE_DIGITS and rnd.random() < chance else ch for ch in text
-    )
+    chance = 1.0 if style in ("chinese", "formal") else 0.5
+    numerals = FORMAL_DIGITS if style in ("formal", "formal-mixed") else CHINESE_DIGITS
+    return "".join(rnd.choice(numerals[ch]) if ch in numerals and rnd.random() < chance else ch for ch in text)
 
 
 GROUPINGS: dict[str, tuple[tuple[int, ...], ...]] = {
     "mobile": ((11,), (3, 4, 4), (4, 3, 4), (3, 8)),
     "id_card": ((18,), (6, 8, 4), (6, 4, 4, 4)),
 }
+# Rarer ways to group a mobile, each typed with one separator throughout: pairs after the
+# head, 3-5-3, every digit on its own.
+MOBILE_LOOSE_GROUPINGS: tuple[tuple[int, ...], ...] = ((3, 2, 2, 2, 2), (3, 5, 3), (1,) * 11)
+# Words a worker puts between a mobile's head and the rest: "号码是139 后面是1234 5678".
+BETWEEN_WORDS = (" 后面是", "，后面", "后面是", " 后面几位 ", "，然后是", "，接着", "，后边是")
 
 
 def card_groupings(length: int) -> tuple[tuple[int, ...], ...]:
@@ -129,10 +157,16 @@ class Written:
     form: str  # e.g. "3-4-4 chinese"
 
 
+STYLES = ("ascii", "ascii", "full", "chinese", "mixed", "formal", "formal-mixed")
+
+
 def write(kind: str, value: str, rnd: random.Random, style: str | None = None) -> Written:
-    """``value`` written in a random grouping, separator and digit style (ascii, full, chinese, mixed)."""
+    """``value`` written in a random grouping, separator and digit style (ascii, full, chinese,
+    mixed, formal, formal-mixed); a mobile also with brackets around its head or words between."""
+    if kind == "mobile" and rnd.random() < 0.3:
+        return _write_mobile_loose(value, rnd, style or rnd.choice(STYLES))
     sizes = rnd.choice(card_groupings(len(value)) if kind == "bank_card" else GROUPINGS[kind])
-    style = style or rnd.choice(["ascii", "ascii", "full", "chinese", "mixed"])
+    style = style or rnd.choice(STYLES)
     groups = _groups(value, sizes)
     text = groups[0]
     for group in groups[1:]:
@@ -143,6 +177,25 @@ def write(kind: str, value: str, rnd: random.Random, style: str | None = None) -
     if kind == "id_card" and value.endswith("X") and rnd.random() < 0.5:
         text = text[:-1] + "x"
     return Written(kind, value, text, "-".join(map(str, sizes)) + " " + style)
+
+
+def _write_mobile_loose(value: str, rnd: random.Random, style: str) -> Written:
+    """A mobile in a rarer shape: loose grouping, "(139)1234-5678", or words between head and rest."""
+    shape = rnd.choice(["loose", "loose", "bracket", "words"])
+    if shape == "loose":
+        sizes = rnd.choice(MOBILE_LOOSE_GROUPINGS)
+        text = _gap(rnd).join(_groups(value, sizes))  # one separator throughout
+        form = "-".join(map(str, sizes)) if len(sizes) < 11 else "1x11"
+    elif shape == "bracket":
+        opening, closing = rnd.choice([("(", ")"), ("（", "）")])
+        rest = value[3:] if rnd.random() < 0.5 else value[3:7] + _gap(rnd) + value[7:]
+        text = opening + value[:3] + closing + rnd.choice(["", "", " ", "-"]) + rest
+        form = "(3)8"
+    else:
+        rest = value[3:] if rnd.random() < 0.5 else value[3:7] + rnd.choice([" ", "-", ""]) + value[7:]
+        text = value[:3] + rnd.choice(BETWEEN_WORDS) + rest
+        form = "3+words+8"
+    return Written("mobile", value, _write_digits(text, rnd, style), f"{form} {style}")
 
 
 def personal(rnd: random.Random) -> Written:
@@ -174,6 +227,8 @@ def _amount(rnd: random.Random) -> str:
             f"工资一万{rnd.choice('二三五八')}",
             f"两千{rnd.choice('三五八')}百块",
             f"{rnd.randint(1000, 9999)}，{rnd.randint(1000, 9999)}，{rnd.randint(1000, 9999)}",
+            f"{rnd.randint(1000, 9999)}，{rnd.randint(1000, 9999)}，{rnd.randint(100, 999)}",  # 11 digits
+            " ".join(str(rnd.randint(10, 99)) for _ in range(5)) + f" {rnd.randint(1, 9)}",  # 11 digits
             f"他给了{n}，还欠{rnd.randint(1000, 99999)}",
             "，".join(str(rnd.randint(1, 9) * 1000 + rnd.choice([0, 200, 500, 800])) for _ in range(rnd.randint(4, 6))),
             f"{rnd.randint(1, 99)},{rnd.randint(100, 999)},{rnd.randint(100, 999)}元",
@@ -253,6 +308,73 @@ def _landline(rnd: random.Random) -> str:
     )
 
 
+def _small_list(rnd: random.Random) -> str:
+    """Lists of small numbers (days, floors, ranks, team sizes), as the loose mobile rule meets them."""
+    numbers = [rnd.randint(1, 31) for _ in range(rnd.randint(2, 8))]
+    if rnd.random() < 0.5:
+        numbers.sort()
+    sep = rnd.choice([" ", ",", "，", "、", "-", " - ", ".", "~", "*", "_", "/", "——"])
+    joined = sep.join(map(str, numbers))
+    return rnd.choice(
+        [
+            joined,
+            f"第{joined}天没发工资",
+            f"{joined}号楼",
+            f"每周{sep.join(str(n % 7 + 1) for n in numbers)}上班",
+            " ".join(str(n) for n in range(1, rnd.randint(3, 10))),
+            f"{rnd.randint(1, 9)} {rnd.randint(1, 9)} {rnd.randint(1, 9)}",
+            f"{rnd.randint(1, 5)}.{rnd.randint(1, 5)}.{rnd.randint(1, 9)}",  # clause 1.3.9
+        ]
+    )
+
+
+def _range(rnd: random.Random) -> str:
+    low = rnd.randint(1, 20)
+    high = low + rnd.randint(1, 10)
+    sep = rnd.choice(["-", "~", "～", "—", "——", " - ", " ~ ", "到", "至"])
+    big = rnd.randint(10, 80) * 100
+    return rnd.choice(
+        [
+            f"{low}{sep}{high}",
+            f"{low}{sep}{high}天",
+            f"{low}{sep}{high}个人",
+            f"{big}{sep}{big + rnd.randint(1, 20) * 100}元",
+            f"{rnd.randint(13, 19)}{sep}{rnd.randint(20, 30)}号",
+            f"{rnd.randint(100, 999)}{sep}{rnd.randint(1000, 9999)}{sep}{rnd.randint(100, 999)}元",
+        ]
+    )
+
+
+def _price(rnd: random.Random) -> str:
+    def one() -> str:
+        return f"{rnd.randint(1, 99)}.{rnd.randint(0, 99):02d}"
+
+    return rnd.choice(
+        [
+            f"{one()}元",
+            f"单价{one()}，数量{rnd.randint(1, 99)}",
+            "，".join(one() for _ in range(rnd.randint(2, 5))),
+            " ".join(one() for _ in range(rnd.randint(2, 5))),
+            f"{rnd.randint(100, 999)}.{rnd.randint(0, 9)}",
+        ]
+    )
+
+
+def _score_or_version(rnd: random.Random) -> str:
+    return rnd.choice(
+        [
+            f"{rnd.randint(0, 30)}:{rnd.randint(0, 30)}",
+            f"{rnd.randint(0, 5)}比{rnd.randint(0, 5)}",
+            f"版本{rnd.randint(1, 15)}.{rnd.randint(0, 20)}.{rnd.randint(0, 200)}",
+            f"v{rnd.randint(1, 15)}.{rnd.randint(0, 9)}.{rnd.randint(0, 9)}.{rnd.randint(1000, 9999)}",
+            f"{rnd.randint(10, 200)}*{rnd.randint(10, 200)}*{rnd.randint(1, 50)}",  # sizes
+            f"{rnd.randint(1, 223)}.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}",  # an address
+            f"{rnd.randint(13, 23)}:{rnd.choice(['00', '15', '30', '45'])}",
+            f"{rnd.randint(13, 23)}:{rnd.choice(['00', '30'])}-{rnd.randint(13, 23)}:{rnd.choice(['00', '30'])}",
+        ]
+    )
+
+
 ORDINARY = {
     "amount": _amount,
     "date": _date,
@@ -260,6 +382,10 @@ ORDINARY = {
     "case_number": _case_number,
     "count": _count,
     "landline": _landline,
+    "list": _small_list,
+    "range": _range,
+    "price": _price,
+    "score_version": _score_or_version,
 }
 
 
