@@ -131,6 +131,9 @@ def test_mobile_written_in_rarer_forms_is_redacted(text: str) -> None:
         "120*60*30",
         "1500，2000，300",  # amounts
         "150 200 300 50",
+        "1580，2356，179",  # three amounts, eleven digits
+        "13 25 36 47 58 9",
+        "13.2.2024 15.30",
         "3比1",
         "(0351)1234567",
         "（0351）7654321",

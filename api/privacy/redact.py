@@ -1,15 +1,18 @@
 """Find and redact personal numbers (resident ID, mobile, bank card) in a worker's free text.
 
 Personal data must reach neither the Rasa bot nor any log in clear text. Workers type these
-numbers in many forms: full-width digits, Chinese numerals (一三八, 幺 for 1, 两 for 2, mixed
-with digits), groups separated by one or two spaces, tabs, new lines, dots, commas, slashes or
-dashes, glued to Chinese on both sides. The search runs on a copy of the text where every such
+numbers in many forms: full-width digits, Chinese numerals (一三八, 幺 for 1, 两 for 2, formal
+壹贰叁, mixed with digits), groups separated by one to three spaces, tabs, new lines, dots,
+commas, slashes, dashes (a Chinese keyboard's "——" too), tildes, stars or underscores, glued to
+Chinese on both sides. The search runs on a copy of the text where every such
 variant is mapped to ASCII *one character for one character*, so a match's span is also its span
 in the original text.
 
 What counts (and why; bench/redaction.py measures both sides):
 
-- mobile: 11 digits 1[3-9]…, written 11, 3-4-4, 4-3-4 or 3-8, with +86/86/0086 in front or not.
+- mobile: 11 digits 1[3-9]…, written 11, 3-4-4, 4-3-4, 3-8 or (3)8, with +86/86/0086 in front
+  or not; in a rarer grouping (pairs, 3-5-3, digit by digit) only as a whole run with one
+  separator throughout; "139 后面是1234 5678" with a few words that say the rest follows.
   Landlines (0351-1234567) are left alone: they are a workplace's or an office's, not a person's.
 - resident ID: 18 characters (plain, 6-8-4, 6-4-4-4) with a right check character; with a wrong
   one too when the region code is a real province and the birth date a real day between
@@ -19,7 +22,7 @@ What counts (and why; bench/redaction.py measures both sides):
   starts with 62 (UnionPay: the wage cards workers have). A 4 or 5 (Visa, Mastercard) number that
   fails Luhn is left alone: order and waybill numbers look like that far more often.
 
-Separators are bounded (at most two characters between groups, and groups of the exact sizes
+Separators are bounded (at most three characters between groups, and groups of the exact sizes
 above), so two amounts, a date or a time range are not glued into a number.
 """
 
