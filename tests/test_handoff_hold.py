@@ -102,7 +102,7 @@ def test_an_admin_may_force_a_takeover_or_a_release_a_staff_member_may_not(clien
     assert worker(client, "还在吗")["replies"][0]["text"] == BOT_ANSWER  # the bot answers again
 
 
-@pytest.mark.parametrize("change", ["deactivate", "revoke"])
+@pytest.mark.parametrize("change", ["deactivate", "revoke", "reset"])
 def test_deactivating_or_signing_out_an_account_puts_its_conversations_back_in_the_queue(
     client: TestClient, change: str
 ) -> None:
@@ -113,8 +113,11 @@ def test_deactivating_or_signing_out_an_account_puts_its_conversations_back_in_t
     sign_in(client, "boss", "boss-password-333")
     if change == "deactivate":
         assert client.post("/api/admin/accounts/wang", json={"active": False}).status_code == 204
-    else:
+    elif change == "revoke":
         assert client.post("/api/admin/accounts/wang/sessions/end", headers=JSON).status_code == 200
+    else:  # a new password set by an admin signs the account out everywhere too
+        reset = client.post("/api/admin/accounts/wang/password", json={"new_password": "a-fresh-secret-for-him-77"})
+        assert reset.status_code == 204, reset.text
     assert queue(client) == [("web:worker-0000", "waiting", ""), (CONVERSATION, "waiting", "")]
     after = handoffs(client).get(CONVERSATION)
     assert after is not None and after.requested_at == before.requested_at and after.reason == "staff_gone"

@@ -229,6 +229,7 @@ class AccountStore:
             ended = self._end_sessions(session, row.id)
             self._audit(session, actor, "reset", row.username, f"重设密码，退出 {ended} 个登录", now)
             session.commit()
+        self._tell_signed_out(row.username)
 
     def set_active(self, actor: str, username: str, active: bool, now: datetime | None = None) -> None:
         """Deactivating ends the account's sessions at once; the last active admin stays active."""
