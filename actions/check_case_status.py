@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
@@ -29,9 +29,10 @@ from api.privacy.vault import token_of
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 NOT_FOUND = (
-    "没有查到对得上的案件。请核对案件编号和登记时留的手机号后四位。"
+    "没有查到对得上的案件。请再发一次登记时留的手机号后四位；编号不对的话，发正确的编号。"
     "登记时没留电话，或者还是查不到，点“转人工”，工作人员帮您查。"
 )
+FORM = "case_status_form"
 TOO_MANY = "查询失败的次数太多了，为了保护工友的信息，请一小时以后再试，或者点“转人工”，工作人员帮您查。"
 
 
@@ -85,6 +86,12 @@ class ActionCheckCaseStatus(Action):
         number = parse_case_number(str(tracker.get_slot("case_number") or ""))
         given = str(tracker.get_slot("case_phone_tail") or "")
         case, refusal = await asyncio.to_thread(_lookup, number, given, tracker.sender_id)
+        if case is None and refusal == NOT_FOUND:
+            # Another try, in the form: a worker who mistyped sends four digits again (or the right
+            # number), and those went to the NLU as a question of their own. Each failure counts, so
+            # the tries end at the lookup limit (TOO_MANY below).
+            dispatcher.utter_message(text=NOT_FOUND, buttons=[HANDOFF_BUTTON])
+            return [SlotSet("case_phone_tail", None), SlotSet("form_outcome", None), FollowupAction(FORM)]
         if case is None:
             dispatcher.utter_message(text=refusal, buttons=[HANDOFF_BUTTON])
             return cleared
