@@ -24,6 +24,7 @@ const ACTION_LABELS = {
   reactivate: "启用",
   revoke: "退出所有登录",
   lockout: "登录暂停",
+  view_contact: "查看电话",
 };
 const TEXT = {
   mismatch: "两次输入的新密码不一样",
