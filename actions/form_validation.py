@@ -42,7 +42,12 @@ RESTART_WORDS = re.compile(r"重新填|重填|从头填|全部重来|都不对")
 BACK_WORDS = re.compile(r"^(返回|上一步|上一个|上一题|退回|回到上一步|改上一个)[。.!！]*$")
 STARTING_OVER = re.compile(r"重新开始|从头开始|从头再来|重来")
 FORGOT = re.compile(r"忘了|不记得|记不得|记不清|找不到|不知道|没记")
-CONFIRM_WORDS = re.compile(r"^(确认提交|确认无误|确认|提交|提交吧|没问题|都对|没错)[。.!！,，]*$")
+# One confirmation, or several said together ("对，提交", "嗯 没问题 确认"): everyday yes words
+# count only beside a word that confirms, so "好" alone stays the lexicon's to read.
+_CONFIRM = r"(?:确认提交|确认无误|确认|提交|提交吧|可以提交|没问题|都对|没错)"
+_YES = r"(?:对|对的|是|是的|好|好的|嗯|嗯嗯|行|可以|OK|ok)"
+_BETWEEN = r"[\s。.!！,，、~～]*"
+CONFIRM_WORDS = re.compile(rf"^(?:{_YES}{_BETWEEN})*{_CONFIRM}(?:{_BETWEEN}(?:{_YES}|{_CONFIRM}))*{_BETWEEN}$")
 HUMAN_WORDS = re.compile(r"转人工|人工客服|找真人|找人工|真人|工作人员")
 QUESTION_MARKS = re.compile(
     r"[?？]|吗$|呢$|怎么|咋|啥时候|能不能|可不可以|有没有.+吗|什么(?!都)|啥(?!都|也)|哪里|哪儿|哪个|多久|为啥|为什么"

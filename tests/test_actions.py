@@ -369,6 +369,13 @@ def test_the_summary_is_confirmed(text: str, intent: str) -> None:
     assert slot_events(events)["wage_confirmed"] == "已确认"
 
 
+@pytest.mark.parametrize("text", ["对，提交", "嗯 没问题 提交吧", "好的，确认"])
+def test_the_summary_is_confirmed_in_several_words_whatever_the_nlu_thought(text: str) -> None:
+    # "对，提交" typed at the summary got "没太看明白" and the summary again, round and round.
+    events, _ = run(ValidateWageIntakeForm(), confirm_state(text, "inform", 0.4))
+    assert slot_events(events)["wage_confirmed"] == "已确认"
+
+
 def test_at_the_summary_start_over_stop_and_unclear() -> None:
     events, messages = run(ValidateWageIntakeForm(), confirm_state("重新填写"))
     slots = slot_events(events)
