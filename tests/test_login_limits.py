@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-import redis
 import yaml
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -36,9 +35,10 @@ from api.staff.passwords import PasswordChecks
 from knowledge.loader import PROJECT_ROOT
 from knowledge.search import Searcher
 from tests.support.browser import create_user, running_api
+from tests.support.redis_db import emptied, redis_db_url
 from tests.support.settings import settings_for
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/12"  # this file's own database number
+REDIS_TEST_URL = redis_db_url(10)  # this file's own database numbers: 10, 11, … per worker
 PASSWORD = "burst-test-passphrase"
 
 
@@ -67,14 +67,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture(scope="module")
 def redis_db() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        raise AssertionError(f"Redis at {REDIS_TEST_URL} is needed for this test: {exc}") from exc
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
+    with emptied(REDIS_TEST_URL) as url:
+        yield url
 
 
 def limits_on(where: str, redis_url: str, prefix: str) -> Limits:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import threading
 import time
 import uuid
@@ -46,6 +45,7 @@ from api.channels.wechat.protocol import (
 from api.conversations.turn import FAILURE_REPLY, RATE_LIMITED_REPLY
 from api.main import create_app
 from knowledge.search import Searcher
+from tests.support.redis_db import emptied, redis_db_url
 from tests.support.settings import CITATION, settings_for
 from tests.support.standins import JsonServer, RasaStandIn
 
@@ -465,22 +465,14 @@ def test_the_same_message_three_times_at_once_is_processed_once(client: TestClie
     assert len(rasa.received) == 1
 
 
-# The machine's Redis (as in production); a database of its own, emptied first (one per
-# pytest-xdist worker: gw0 gets 13, gw1 14, …).
-_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{13 + _WORKER}")
+# The machine's Redis (as in production); a database of its own, emptied first (13, 14, … per worker).
+REDIS_TEST_URL = redis_db_url(13)
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        raise AssertionError(f"Redis at {REDIS_TEST_URL} is needed for this test: {exc}") from exc
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
+    with emptied(REDIS_TEST_URL) as url:
+        yield url
 
 
 def test_two_workers_share_once_only_and_choices_through_redis(
