@@ -8,6 +8,7 @@ settings do not validate, and the error names the variables at fault, never thei
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -126,7 +127,7 @@ class ApiSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:
-        parse_partner_keys(self.channel_api_keys)  # a reserved or malformed source stops any mode
+        _ = self.channel_api_key_sources  # a reserved or malformed source stops any mode
         check(self)
         return self
 
@@ -138,8 +139,9 @@ class ApiSettings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return split_list(self.cors_origins)
 
-    @property
+    @cached_property
     def channel_api_key_sources(self) -> dict[str, frozenset[str]]:
+        """Parsed once (a partner request reads it every time); settings do not change after start."""
         return parse_partner_keys(self.channel_api_keys)
 
 
@@ -178,7 +180,7 @@ def insecure_settings(settings: ApiSettings) -> list[str]:
     # HS256 wants a key at least as long as its hash (RFC 7518, 3.2).
     if len(settings.rasa_jwt_secret) < JWT_SECRET_MIN_CHARS and "API_RASA_JWT_SECRET" not in problems:
         problems.append("API_RASA_JWT_SECRET")
-    partner_keys = parse_partner_keys(settings.channel_api_keys)
+    partner_keys = settings.channel_api_key_sources
     if any(looks_like_placeholder(key) for key in partner_keys) or unbound_keys(partner_keys):
         problems.append("API_CHANNEL_API_KEYS")
     if not settings.cookie_secure:
