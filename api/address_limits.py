@@ -36,8 +36,10 @@ def client_address(request: Request) -> str:
     return str(ipaddress.IPv6Network((address, 64), strict=False))
 
 
-def refusal(detail: str = TOO_MANY) -> HTTPException:
-    return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(seconds_to_next_window())})
+def refusal(detail: str = TOO_MANY, retry_after_s: int | None = None) -> HTTPException:
+    """429 with a sentence and Retry-After: the given pause, else what is left of the minute's window."""
+    wait = seconds_to_next_window() if retry_after_s is None else retry_after_s
+    return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(wait)})
 
 
 async def check_address(limits: Limits, what: str, address: str, per_minute: int) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.address_limits import client_address
+from api.address_limits import client_address, refusal
 from api.channels import json_api
 from api.channels.schemas import MessagesOut
 from api.conversations.turn import PAYLOAD_PATTERN
@@ -48,7 +48,7 @@ async def post_message(
     address = client_address(request)
     # Wrong keys are counted per address: a partner's system never needs many, a guesser does.
     if await limits.recall(f"partner-key-refused:{address}") is not None:
-        raise HTTPException(status_code=429, detail=KEY_GUESSING, headers={"Retry-After": str(KEY_PAUSE_S)})
+        raise refusal(KEY_GUESSING, KEY_PAUSE_S)
     try:
         try:
             allowed = json_api.verify_api_key(x_api_key, settings.channel_api_key_sources)

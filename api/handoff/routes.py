@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.address_limits import refusal
 from api.cases.store import Case
 from api.channels.registry import ChannelRegistry
 from api.deps import (
@@ -260,7 +261,7 @@ async def contact(
     """显示电话: the worker's phone in clear, to call them back. Each view is in the staff audit
     (who, which case, when; never the number) and limited per staff member; never cached."""
     if not await limits.allow(f"contact-views:{user.username}", settings.contact_views_per_minute):
-        raise HTTPException(status_code=429, detail=CONTACT_LIMITED, headers={"Retry-After": "60"})
+        raise refusal(CONTACT_LIMITED)  # a minute's window: the seconds left in it
     phone = await run_in_threadpool(cases.contact, case_number, container.vault.cipher)
     if phone is None:
         raise HTTPException(status_code=404, detail="这个案件没有留电话，或电话已过保存期限被删除")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.address_limits import client_address
+from api.address_limits import client_address, refusal
 from api.deps import AccountsDep, LimitsDep, SettingsDep
 from api.errors import documented
 from api.staff import account_routes
@@ -124,7 +124,7 @@ async def change_password(
     """Change one's own password (the old one is needed); every other session of the account ends."""
     # A stolen session must not become a way to guess the password.
     if await limits.count(f"password-change:{user.id}", 15 * 60) > PASSWORD_CHANGES_PER_15_MIN:
-        raise HTTPException(status_code=429, detail="改密码的次数太多，请过一刻钟再试", headers={"Retry-After": "900"})
+        raise refusal("改密码的次数太多，请过一刻钟再试", 900)
     token = session_token(request, settings)
     try:
         changed = await run_in_threadpool(
